@@ -1,0 +1,89 @@
+package dnscheck
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// ErrInvalidDomain is wrapped by every error NormalizeDomain returns.
+var ErrInvalidDomain = errors.New("dnscheck: invalid domain name")
+
+// Domain is a validated domain name in both forms.
+type Domain struct {
+	// ASCII is the A-label form, lower case, without a trailing dot: what goes on the wire.
+	ASCII string
+	// Unicode is the U-label form for display; equal to ASCII for plain ASCII names.
+	Unicode string
+}
+
+// idnaProfile converts user input the way a browser's address bar would (UTS #46
+// mapping), then checks the result against the IDNA2008 registration rules.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false))
+
+// NormalizeDomain validates a domain name typed by a person and returns its A-label
+// and U-label forms. It rejects empty names, IP addresses, names over 253 octets,
+// labels over 63 octets and characters that cannot appear in a host name. Underscore
+// labels (_dmarc, _domainkey) are allowed: they are DNS names, not host names.
+func NormalizeDomain(s string) (Domain, error) {
+	in := strings.TrimSpace(s)
+	in = strings.TrimSuffix(in, ".")
+	if in == "" {
+		return Domain{}, fmt.Errorf("%w: the name is empty", ErrInvalidDomain)
+	}
+	if _, err := netip.ParseAddr(strings.Trim(in, "[]")); err == nil {
+		return Domain{}, fmt.Errorf("%w: %q is an IP address, not a domain name", ErrInvalidDomain, s)
+	}
+	ascii := in
+	if !isASCII(in) || strings.Contains(strings.ToLower(in), "xn--") {
+		a, err := idnaProfile.ToASCII(in)
+		if err != nil {
+			return Domain{}, fmt.Errorf("%w: %q is not a valid internationalized name: %v", ErrInvalidDomain, s, err)
+		}
+		ascii = a
+	}
+	ascii = strings.ToLower(ascii)
+	if len(ascii) > 253 {
+		return Domain{}, fmt.Errorf("%w: the name is %d octets long; the limit is 253 (RFC 1035 §2.3.4)", ErrInvalidDomain, len(ascii))
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if err := checkLabel(label); err != nil {
+			return Domain{}, fmt.Errorf("%w: %q: %v", ErrInvalidDomain, s, err)
+		}
+	}
+	uni, err := idna.ToUnicode(ascii)
+	if err != nil {
+		uni = ascii
+	}
+	return Domain{ASCII: ascii, Unicode: uni}, nil
+}
+
+func checkLabel(label string) error {
+	switch {
+	case label == "":
+		return errors.New("it has an empty label (two dots in a row)")
+	case len(label) > 63:
+		return fmt.Errorf("label %q is %d octets long; the limit is 63 (RFC 1035 §2.3.4)", label, len(label))
+	}
+	for i := 0; i < len(label); i++ {
+		c := label[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' ||
+			c >= 'A' && c <= 'Z'
+		if !ok {
+			return fmt.Errorf("character %q is not allowed in a domain name", rune(c))
+		}
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

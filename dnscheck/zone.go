@@ -1,0 +1,180 @@
+package dnscheck
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// maxCNAMEChain bounds CNAME chasing, in the zone source and in answers from the wire:
+// long enough for real chains (CDN and DKIM delegation use two or three), short enough
+// that a loop ends quickly.
+const maxCNAMEChain = 16
+
+// Zone is an in-memory set of records read from an RFC 1035 master file. It answers
+// questions the way an authoritative server would: NXDOMAIN for a name that does not
+// exist, an empty answer (NODATA) for an existing name without the asked type, CNAME
+// chains followed, wildcards (RFC 4592) expanded.
+//
+// A Zone may hold names from several domains (use absolute names or $ORIGIN), so one
+// file can describe a domain and the third parties it includes.
+type Zone struct {
+	records map[string][]dns.RR // by lower-case FQDN
+	names   map[string]bool     // every owner name and every ancestor (empty non-terminals)
+}
+
+// ZoneError is a syntax error in a master file, with its position.
+type ZoneError struct {
+	File string
+	Line int
+	Err  string
+}
+
+func (e *ZoneError) Error() string {
+	return fmt.Sprintf("zone file %s, line %d: %s", e.File, e.Line, e.Err)
+}
+
+// LoadZoneFile reads a master file. Relative names are relative to the root unless the
+// file sets $ORIGIN.
+func LoadZoneFile(path string) (*Zone, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dnscheck: reading zone: %w", err)
+	}
+	defer f.Close()
+	return ParseZone(f, path)
+}
+
+// ParseZone reads a master file from r; name is used in error messages.
+func ParseZone(r io.Reader, name string) (*Zone, error) {
+	z := &Zone{records: map[string][]dns.RR{}, names: map[string]bool{".": true}}
+	zp := dns.NewZoneParser(r, ".", name)
+	zp.SetIncludeAllowed(false)
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		z.Add(rr)
+	}
+	if err := zp.Err(); err != nil {
+		var pe *dns.ParseError
+		if errors.As(err, &pe) {
+			return nil, &ZoneError{File: name, Line: zoneErrorLine(pe), Err: zoneErrorText(pe)}
+		}
+		return nil, fmt.Errorf("dnscheck: zone %s: %w", name, err)
+	}
+	return z, nil
+}
+
+// zoneErrorLine extracts the line number from miekg/dns's "... at line: L:C" text.
+func zoneErrorLine(pe *dns.ParseError) int {
+	msg := pe.Error()
+	i := strings.LastIndex(msg, "at line: ")
+	if i < 0 {
+		return 0
+	}
+	var line int
+	fmt.Sscanf(msg[i+len("at line: "):], "%d", &line)
+	return line
+}
+
+func zoneErrorText(pe *dns.ParseError) string {
+	msg := pe.Error()
+	if i := strings.Index(msg, "dns: "); i >= 0 {
+		msg = msg[i+len("dns: "):]
+	}
+	if i := strings.LastIndex(msg, " at line: "); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// Add inserts one record.
+func (z *Zone) Add(rr dns.RR) {
+	name := strings.ToLower(dns.Fqdn(rr.Header().Name))
+	rr.Header().Name = name
+	z.records[name] = append(z.records[name], rr)
+	for n := name; ; {
+		z.names[n] = true
+		off, end := dns.NextLabel(n, 0)
+		if end {
+			break
+		}
+		n = n[off:]
+	}
+}
+
+// Answer builds the authoritative response to req's first question.
+func (z *Zone) Answer(req *dns.Msg) *dns.Msg {
+	resp := new(dns.Msg)
+	resp.SetReply(req)
+	resp.Authoritative = true
+	resp.RecursionAvailable = true
+	if len(req.Question) == 0 {
+		resp.Rcode = dns.RcodeFormatError
+		return resp
+	}
+	q := req.Question[0]
+	name := strings.ToLower(dns.Fqdn(q.Name))
+	seen := map[string]bool{}
+	for hop := 0; ; hop++ {
+		if seen[name] || hop > maxCNAMEChain {
+			resp.Rcode = dns.RcodeServerFailure // CNAME loop: what recursive servers answer
+			resp.Answer = nil
+			return resp
+		}
+		seen[name] = true
+		rrs, exists := z.lookup(name)
+		if !exists {
+			resp.Rcode = dns.RcodeNameError
+			return resp
+		}
+		var cname *dns.CNAME
+		for _, rr := range rrs {
+			if rr.Header().Rrtype == q.Qtype || q.Qtype == dns.TypeANY {
+				resp.Answer = append(resp.Answer, withOwner(rr, name))
+			} else if c, ok := rr.(*dns.CNAME); ok {
+				cname = c
+			}
+		}
+		if cname == nil || q.Qtype == dns.TypeCNAME || len(resp.Answer) > 0 && q.Qtype != dns.TypeANY {
+			return resp
+		}
+		resp.Answer = append(resp.Answer, withOwner(cname, name))
+		name = strings.ToLower(dns.Fqdn(cname.Target))
+	}
+}
+
+// lookup returns the records at name, expanding a wildcard when the name does not exist
+// (RFC 4592 §3.3.1: the source of synthesis is "*." + the closest encloser). exists
+// reports whether the name (or a wildcard covering it) exists at all.
+func (z *Zone) lookup(name string) (rrs []dns.RR, exists bool) {
+	if z.names[name] {
+		return z.records[name], true
+	}
+	for n := name; ; {
+		off, end := dns.NextLabel(n, 0)
+		if end {
+			return nil, false
+		}
+		n = n[off:]
+		if z.names[n] { // closest encloser
+			wild := z.records["*."+n]
+			if wild == nil {
+				return nil, false
+			}
+			return wild, true
+		}
+	}
+}
+
+// withOwner copies rr with its owner set to name (for wildcard synthesis and case).
+func withOwner(rr dns.RR, name string) dns.RR {
+	if rr.Header().Name == name {
+		return rr
+	}
+	c := dns.Copy(rr)
+	c.Header().Name = name
+	return c
+}
