@@ -56,7 +56,9 @@ func (s *scanner) spoolFrom(r io.Reader, memory int64) *spool {
 	return sp
 }
 
-func isSpillErr(err error) bool { return err != nil && strings.Contains(err.Error(), "spill part to disk") }
+func isSpillErr(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "spill part to disk")
+}
 
 // leaf handles a part that is a file: it is held (memory, then disk), sniffed, and
 // opened when it is an archive or container.

@@ -251,8 +251,8 @@ func (s *scanner) expired(where string) bool {
 		s.timeNoted = true
 		s.add(Finding{
 			Code: "attachments.archive-limit", Severity: finding.Warning,
-			Message: fmt.Sprintf("Scanning stopped at %s: the time limit of %s was reached, so the rest was not inspected.", where, s.cfg.limits.Time),
-			Fix:     "Send fewer or smaller archives; receivers give up too and may reject what they cannot scan.",
+			Message:  fmt.Sprintf("Scanning stopped at %s: the time limit of %s was reached, so the rest was not inspected.", where, s.cfg.limits.Time),
+			Fix:      "Send fewer or smaller archives; receivers give up too and may reject what they cannot scan.",
 			Evidence: &finding.Evidence{Name: where, Detail: s.ctx.Err().Error()},
 		})
 	}

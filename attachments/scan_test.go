@@ -233,7 +233,7 @@ func TestStructures(t *testing.T) {
 			message(textPart("fwd"), "Content-Type: message/rfc822\r\n\r\n"+message(attachment("payload.vbs", "text/plain", []byte("WScript.Echo 1")))),
 			nil, "payload.vbs", "attachments.forbidden"},
 		{"a uuencoded file in a text body is found",
-			message(textPart("see below\r\n"+uuencode("tool.exe", peBytes())+"bye\r\n")),
+			message(textPart("see below\r\n" + uuencode("tool.exe", peBytes()) + "bye\r\n")),
 			nil, "tool.exe", "attachments.forbidden"},
 		{"TNEF attachment names are read",
 			message(attachment("winmail.dat", "application/ms-tnef", tnefBytes("INVOIC~1.EXE", "invoice.exe", peBytes()))),

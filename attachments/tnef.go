@@ -56,7 +56,6 @@ func (s *scanner) tnef(a *Attachment, r io.ReaderAt, size int64) {
 	}
 }
 
-
 // parseTNEF walks the attribute stream. It returns what it found and false when the
 // stream ends in the middle of an attribute.
 func parseTNEF(r io.ReaderAt, size int64) ([]tnefAttachment, bool) {

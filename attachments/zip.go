@@ -41,9 +41,9 @@ type zipEntry struct {
 // zipListing is everything the lister learned about an archive.
 type zipListing struct {
 	entries    []zipEntry
-	prefix     int64  // bytes before the archive proper (a self-extractor stub, or prepended data)
-	comment    int    // archive comment length
-	zip64      bool   // APPNOTE §4.3.14 records were used
+	prefix     int64 // bytes before the archive proper (a self-extractor stub, or prepended data)
+	comment    int   // archive comment length
+	zip64      bool  // APPNOTE §4.3.14 records were used
 	mismatches []string
 	overlap    bool     // two entries share bytes: the overlapping zip bomb construction
 	problems   []string // structural defects, in words
