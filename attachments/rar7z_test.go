@@ -1,0 +1,132 @@
+package attachments
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// RAR 5.0 and 7z archives cannot be written by any allowed library, so the tests build
+// minimal ones from the published formats: RAR 5.0 (rarlab.com/technote.htm) with stored
+// files, and 7z (7zFormat.txt) with empty files.
+
+func vint(v uint64) []byte {
+	var b []byte
+	for {
+		c := byte(v & 0x7F)
+		v >>= 7
+		if v != 0 {
+			b = append(b, c|0x80)
+			continue
+		}
+		return append(b, c)
+	}
+}
+
+// rar5Block is one RAR 5.0 header: CRC32, size, then type, flags and fields.
+func rar5Block(typ, flags uint64, fields []byte) []byte {
+	body := append(append(vint(typ), vint(flags)...), fields...)
+	h := append(vint(uint64(len(body))), body...)
+	var crc [4]byte
+	binary.LittleEndian.PutUint32(crc[:], crc32.ChecksumIEEE(h))
+	return append(crc[:], h...)
+}
+
+func rar5Bytes(files ...zfile) []byte {
+	var b bytes.Buffer
+	b.WriteString("Rar!\x1a\x07\x01\x00")
+	b.Write(rar5Block(1, 0, vint(0))) // main archive header, no flags
+	for _, f := range files {
+		var fields []byte
+		fields = append(fields, vint(uint64(len(f.data)))...) // data size (header flag 0x0002)
+		fields = append(fields, vint(0x0004)...)              // file flags: CRC32 present
+		fields = append(fields, vint(uint64(len(f.data)))...) // unpacked size
+		fields = append(fields, vint(0x20)...)                // attributes
+		var crc [4]byte
+		binary.LittleEndian.PutUint32(crc[:], crc32.ChecksumIEEE(f.data))
+		fields = append(fields, crc[:]...)
+		fields = append(fields, vint(0)...) // compression: version 0, stored
+		fields = append(fields, vint(0)...) // host OS Windows
+		fields = append(fields, vint(uint64(len(f.name)))...)
+		fields = append(fields, f.name...)
+		b.Write(rar5Block(2, 0x0002, fields))
+		b.Write(f.data)
+	}
+	b.Write(rar5Block(5, 0, vint(0))) // end of archive
+	return b.Bytes()
+}
+
+// sevenZipBytes builds a 7z archive of empty files: a header with only FilesInfo.
+func sevenZipBytes(names ...string) []byte {
+	num := func(v uint64) []byte { return []byte{byte(v)} } // 7z NUMBER below 0x80 is one byte
+	var h bytes.Buffer
+	h.WriteByte(0x01) // kHeader
+	h.WriteByte(0x05) // kFilesInfo
+	h.Write(num(uint64(len(names))))
+	bits := make([]byte, (len(names)+7)/8)
+	for i := range names {
+		bits[i/8] |= 0x80 >> (i % 8)
+	}
+	h.WriteByte(0x0E) // kEmptyStream: every file
+	h.Write(num(uint64(len(bits))))
+	h.Write(bits)
+	h.WriteByte(0x0F) // kEmptyFile: every one is a file, not a directory
+	h.Write(num(uint64(len(bits))))
+	h.Write(bits)
+	var nm bytes.Buffer
+	nm.WriteByte(0) // not external
+	for _, n := range names {
+		for _, u := range utf16.Encode([]rune(n)) {
+			binary.Write(&nm, binary.LittleEndian, u)
+		}
+		nm.Write([]byte{0, 0})
+	}
+	h.WriteByte(0x11) // kName
+	h.Write(num(uint64(nm.Len())))
+	h.Write(nm.Bytes())
+	h.WriteByte(0x00) // end of FilesInfo
+	h.WriteByte(0x00) // end of Header
+	header := h.Bytes()
+
+	start := make([]byte, 20)
+	binary.LittleEndian.PutUint64(start[0:], 0)                   // next header offset
+	binary.LittleEndian.PutUint64(start[8:], uint64(len(header))) // next header size
+	binary.LittleEndian.PutUint32(start[16:], crc32.ChecksumIEEE(header))
+	var b bytes.Buffer
+	b.WriteString("7z\xbc\xaf\x27\x1c\x00\x04")
+	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(start))
+	b.Write(start)
+	b.Write(header)
+	return b.Bytes()
+}
+
+func TestRarAnd7zListings(t *testing.T) {
+	tests := []struct {
+		name     string
+		msg      string
+		wantName string
+		wantCode string
+	}{
+		{"a rar listing is read", message(attachment("files.rar", "application/vnd.rar", rar5Bytes(zfile{name: "readme.txt", data: []byte("hi")}, zfile{name: "bin/setup.exe", data: peBytes()}))),
+			"bin/setup.exe", "attachments.forbidden-in-archive"},
+		{"a 7z listing is read", message(attachment("files.7z", "application/x-7z-compressed", sevenZipBytes("notes.txt", "run.vbs"))),
+			"run.vbs", "attachments.forbidden-in-archive"},
+		{"a damaged rar is malformed", message(attachment("bad.rar", "application/vnd.rar", rar5Bytes(zfile{name: "a.txt", data: []byte("x")})[:20])),
+			"", "attachments.archive-malformed"},
+		{"a damaged 7z is malformed", message(attachment("bad.7z", "application/x-7z-compressed", sevenZipBytes("a.txt")[:40])),
+			"", "attachments.archive-malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scan(t, tt.msg)
+			if tt.wantName != "" {
+				assert.Contains(t, allNames(res.Attachments), tt.wantName)
+			}
+			assert.Contains(t, codes(res), tt.wantCode)
+		})
+	}
+}
