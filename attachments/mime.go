@@ -102,8 +102,9 @@ func readHeader(br *bufio.Reader) header {
 type partReader struct {
 	br      *bufio.Reader
 	dash    []byte // "--" + boundary
-	buf     []byte // decoded bytes not yet returned
-	eol     []byte // the held-back line ending of the previous line
+	buf     []byte // bytes not yet returned: a view of store
+	store   []byte // reused line storage
+	eol     []byte // the held-back line ending of the previous line ("", "\n" or "\r\n")
 	atStart bool
 	ended   bool // this part is over
 	closed  bool // the close delimiter was seen
@@ -130,43 +131,59 @@ func (m *partReader) delimiter(line []byte) (bool, bool) {
 	return true, closing
 }
 
+var lf, crlf = []byte("\n"), []byte("\r\n")
+
+// Read fills p with as many lines of the part as fit, stopping at the delimiter.
 func (m *partReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(m.buf) == 0 && !m.fill() {
+			break
+		}
+		k := copy(p[n:], m.buf)
+		m.buf = m.buf[k:]
+		n += k
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// fill reads the next line into buf, holding back its line ending, and reports false at
+// the end of the part.
+func (m *partReader) fill() bool {
 	for len(m.buf) == 0 {
 		if m.ended || m.eof {
-			return 0, io.EOF
+			return false
 		}
 		frag, err := m.br.ReadSlice('\n')
 		if m.atStart {
 			if ok, closing := m.delimiter(frag); ok {
 				m.ended, m.closed, m.eol = true, closing, nil
 				m.eof = err != nil && err != bufio.ErrBufferFull
-				return 0, io.EOF
+				return false
 			}
 		}
-		m.buf = append(m.buf[:0], m.eol...)
-		m.eol = m.eol[:0]
+		m.store = append(m.store[:0], m.eol...)
+		m.eol = nil
 		body := frag
 		if bytes.HasSuffix(body, []byte("\n")) {
 			body = body[:len(body)-1]
-			eol := []byte("\n")
+			m.eol = lf
 			if bytes.HasSuffix(body, []byte("\r")) {
-				body, eol = body[:len(body)-1], []byte("\r\n")
+				body, m.eol = body[:len(body)-1], crlf
 			}
-			m.eol = append(m.eol, eol...)
 		}
-		m.buf = append(m.buf, body...)
+		m.store = append(m.store, body...)
 		m.atStart = err != bufio.ErrBufferFull
 		if err != nil && err != bufio.ErrBufferFull {
 			m.eof = true
-			m.buf = append(m.buf, m.eol...)
-			if len(m.buf) == 0 {
-				return 0, io.EOF
-			}
+			m.store = append(m.store, m.eol...)
 		}
+		m.buf = m.store
 	}
-	n := copy(p, m.buf)
-	m.buf = m.buf[n:]
-	return n, nil
+	return true
 }
 
 // next skips the rest of the current part (or the preamble) and reports whether another
@@ -178,7 +195,7 @@ func (m *partReader) next() bool {
 	if m.closed || m.eof {
 		return false
 	}
-	m.ended, m.buf, m.eol, m.atStart = false, m.buf[:0], m.eol[:0], true
+	m.ended, m.buf, m.eol, m.atStart = false, nil, nil, true
 	return true
 }
 

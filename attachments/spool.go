@@ -41,7 +41,12 @@ func (s *spool) Write(p []byte) (int, error) {
 	}
 	n := len(p)
 	for len(p) > 0 {
-		if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1]) == chunkSize {
+		switch {
+		case len(s.chunks) == 0:
+			// Most parts are small: the first chunk starts small and grows by append
+			// up to chunkSize; later chunks are allocated whole.
+			s.chunks = append(s.chunks, make([]byte, 0, min(chunkSize, max(4096, len(p)))))
+		case len(s.chunks[len(s.chunks)-1]) == chunkSize:
 			s.chunks = append(s.chunks, make([]byte, 0, chunkSize))
 		}
 		last := &s.chunks[len(s.chunks)-1]
