@@ -366,6 +366,13 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 		return
 	}
 	ct := e.contentType
+	// decoded is drained before returning, so the uudecode goroutine of decodeBody
+	// always finishes and never reads the parent's stream behind its back.
+	decoded := decodeBody(e.cte, body)
+	defer func() {
+		io.Copy(io.Discard, decoded)
+		io.Copy(io.Discard, body)
+	}()
 	leafPath := path
 	if messageBody && !strings.HasPrefix(ct, "multipart/") {
 		leafPath = joinPath(path, 1)
@@ -387,7 +394,7 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 			}
 		}
 		if boundary == "" {
-			s.text(e, decodeBody(e.cte, body))
+			s.text(e, decoded)
 			return
 		}
 		s.walkMultipart(body, boundary, path, depth)
@@ -395,7 +402,7 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 		if len(e.names) > 0 {
 			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeMessage, 0))
 		}
-		s.walkMessage(bufio.NewReaderSize(decodeBody(e.cte, body), 16<<10), leafPath, depth+1)
+		s.walkMessage(bufio.NewReaderSize(decoded, 16<<10), leafPath, depth+1)
 	case ct == "message/partial":
 		// RFC 2046 §5.2.2: one fragment of a message split in several; the pieces meet
 		// only in the recipient's client, so no filter can see the whole.
@@ -409,9 +416,9 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 		s.notInspectable(leafPath, "it is S/MIME encrypted", ct)
 		io.Copy(io.Discard, body)
 	case strings.HasPrefix(ct, "text/") && len(e.names) == 0 && e.disposition != "attachment":
-		s.text(e, decodeBody(e.cte, body))
+		s.text(e, decoded)
 	default:
-		s.leaf(e, decodeBody(e.cte, body))
+		s.leaf(e, decoded)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -283,6 +284,21 @@ func TestStructures(t *testing.T) {
 		{"too many entries is an archive limit",
 			message(attachment("many.zip", "application/zip", zipBytes(t, zfile{name: "1.txt"}, zfile{name: "2.txt"}, zfile{name: "3.txt"}, zfile{name: "4.txt"}))),
 			[]Option{WithLimits(Limits{Entries: 2})}, "1.txt", "attachments.archive-limit"},
+		{"a zip with a long comment is listed",
+			message(attachment("commented.zip", "application/zip", withComment(zipBytes(t, zfile{name: "go.bat", data: []byte("echo")}), 60000))),
+			nil, "go.bat", "attachments.forbidden-in-archive"},
+		{"a nested archive over the byte limit is an archive limit",
+			message(attachment("z.zip", "application/zip", zipBytes(t, zfile{name: "inner.zip", data: zipBytes(t, zfile{name: "big.bin", data: bytes.Repeat([]byte("ab"), 1<<20), raw: true}), raw: true}))),
+			[]Option{WithLimits(Limits{NestedBytes: 1 << 20})}, "inner.zip", "attachments.archive-limit"},
+		{"an exhausted time budget is an archive limit",
+			message(attachment("z.zip", "application/zip", zipBytes(t, zfile{name: "a.txt", data: []byte("x")}))),
+			[]Option{WithLimits(Limits{Time: time.Nanosecond})}, "", "attachments.archive-limit"},
+		{"an x-uuencode transfer encoding is decoded",
+			message("Content-Type: application/octet-stream; name=\"data.bin\"\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"+uuencode("data.bin", peBytes())),
+			[]Option{WithReceivers("gmail")}, "data.bin", "attachments.forbidden"},
+		{"content after the closing boundary is still scanned",
+			message(textPart("hi")) + uuencode("late.exe", peBytes()),
+			nil, "late.exe", "attachments.forbidden"},
 		{"a docm is a macro document by content",
 			message(attachment("report.docx", "application/octet-stream", zipBytes(t, zfile{name: "[Content_Types].xml", data: []byte("<Types/>")}, zfile{name: "word/vbaProject.bin", data: []byte("x")}))),
 			[]Option{WithReceivers("microsoft")}, "report.docx", "attachments.macro-document"},
@@ -315,4 +331,12 @@ func TestPartPaths(t *testing.T) {
 func TestUnknownReceiverIsAnError(t *testing.T) {
 	_, err := Scan(context.Background(), strings.NewReader("Subject: x\r\n\r\nhi"), WithReceivers("yahoo"))
 	require.ErrorIs(t, err, ErrUnknownReceiver)
+}
+
+// withComment appends an archive comment of n bytes (the end record's comment length).
+func withComment(z []byte, n int) []byte {
+	out := bytes.Clone(z)
+	end := bytes.LastIndex(out, []byte(sigEnd))
+	out[end+20], out[end+21] = byte(n), byte(n>>8)
+	return append(out, bytes.Repeat([]byte("c"), n)...)
 }
