@@ -294,7 +294,7 @@ func TestStructures(t *testing.T) {
 			message(attachment("z.zip", "application/zip", zipBytes(t, zfile{name: "a.txt", data: []byte("x")}))),
 			[]Option{WithLimits(Limits{Time: time.Nanosecond})}, "", "attachments.archive-limit"},
 		{"an x-uuencode transfer encoding is decoded",
-			message("Content-Type: application/octet-stream; name=\"data.bin\"\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"+uuencode("data.bin", peBytes())),
+			message("Content-Type: application/octet-stream; name=\"data.bin\"\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n" + uuencode("data.bin", peBytes())),
 			[]Option{WithReceivers("gmail")}, "data.bin", "attachments.forbidden"},
 		{"content after the closing boundary is still scanned",
 			message(textPart("hi")) + uuencode("late.exe", peBytes()),
