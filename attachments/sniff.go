@@ -124,13 +124,17 @@ func sniff(r io.ReaderAt, size int64) FileType {
 	}
 	switch {
 	case bytes.HasPrefix(h, []byte("MZ")):
-		if len(h) >= 0x40 {
-			off := int64(binary.LittleEndian.Uint32(h[0x3C:]))
-			if bytes.Equal(at(off, 4), []byte("PE\x00\x00")) {
-				return TypePE
-			}
+		if len(h) < 0x40 {
+			return TypeDOS // too short to tell: treated as the worst case
 		}
-		return TypeDOS
+		off := int64(binary.LittleEndian.Uint32(h[0x3C:]))
+		if bytes.Equal(at(off, 4), []byte("PE\x00\x00")) {
+			return TypePE
+		}
+		// A DOS header is binary; text that merely starts with "MZ" is not one.
+		if !printable(h[:0x40]) {
+			return TypeDOS
+		}
 	case bytes.HasPrefix(h, []byte("\x7fELF")):
 		return TypeELF
 	case hasAnyPrefix(h, "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe"):
@@ -220,6 +224,15 @@ func sniffText(h []byte) FileType {
 		return TypeScript
 	}
 	return TypeUnknown
+}
+
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7F {
+			return false
+		}
+	}
+	return true
 }
 
 func hasAnyPrefix(b []byte, prefixes ...string) bool {
