@@ -263,7 +263,15 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 		names := innerNames(a.names, map[string]string{".bz2": "", ".bz": "", ".tbz2": ".tar", ".tbz": ".tar"})
 		s.compressed(a, bzip2.NewReader(sec()), names, -1, size, depth)
 	case Type7z:
-		z, err := sevenzip.NewReader(r, size)
+		if err := check7z(r, size, max(0, s.cfg.limits.Entries-s.entries)); err != nil {
+			if errors.Is(err, errLimit) {
+				s.limitFinding(a.loc, err.Error())
+			} else {
+				s.malformed(a, err.Error())
+			}
+			return
+		}
+		z, err := guarded(func() (*sevenzip.Reader, error) { return sevenzip.NewReader(r, size) })
 		if err != nil {
 			var re sevenzip.ReadError
 			if errors.As(err, &re) && re.Encrypted || strings.Contains(strings.ToLower(err.Error()), "password") {
@@ -278,20 +286,28 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 			if f.FileInfo().IsDir() {
 				continue
 			}
-			open := func() (io.Reader, error) { return f.Open() }
+			open := func() (io.Reader, error) {
+				rc, err := guarded(func() (io.ReadCloser, error) { return f.Open() })
+				if err != nil {
+					return nil, err
+				}
+				return &guardedReader{r: rc}, nil
+			}
 			if !s.member(a, f.Name, nil, int64(min(f.UncompressedSize, 1<<62)), 0, false, open, depth) {
 				return
 			}
 		}
 	case TypeRAR:
-		rr, err := rardecode.NewReader(sec(), rardecode.MaxDictionarySize(64<<20))
+		rr, err := guarded(func() (*rardecode.Reader, error) {
+			return rardecode.NewReader(sec(), rardecode.MaxDictionarySize(64<<20))
+		})
 		if err != nil {
 			s.rarError(a, err)
 			return
 		}
 		encrypted := 0
 		for {
-			h, err := rr.Next()
+			h, err := guarded(rr.Next)
 			if err == io.EOF {
 				break
 			}
@@ -307,7 +323,7 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 			}
 			var open opener
 			if !h.Encrypted {
-				open = func() (io.Reader, error) { return rr, nil }
+				open = func() (io.Reader, error) { return &guardedReader{r: rr}, nil }
 			}
 			if !s.member(a, h.Name, nil, h.UnPackedSize, h.PackedSize, h.Encrypted, open, depth) {
 				break
@@ -379,4 +395,30 @@ func (s *scanner) tar(a *Attachment, tr *tar.Reader, depth int, lr *limitedReade
 			return
 		}
 	}
+}
+
+// errPanic reports a third-party archive reader that panicked on hostile input: the
+// archive is malformed, and the scan goes on.
+var errPanic = errors.New("archive reader failed")
+
+// guarded calls a third-party archive function, turning a panic into an error.
+func guarded[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errPanic, p)
+		}
+	}()
+	return f()
+}
+
+// guardedReader turns panics of a third-party decompressor into read errors.
+type guardedReader struct{ r io.Reader }
+
+func (g *guardedReader) Read(p []byte) (n int, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			n, err = 0, fmt.Errorf("%w: %v", errPanic, x)
+		}
+	}()
+	return g.r.Read(p)
 }

@@ -23,6 +23,8 @@ func FuzzScan(f *testing.F) {
 		"Content-Type: message/partial; id=x; number=1\r\n\r\nbody",
 		message(attachment("bomb.zip", "application/zip", overlapZip(f))),
 		message(attachment("big.zip", "application/zip", zip64Bytes("setup.msi", []byte("payload")))),
+		message(attachment("f.7z", "application/x-7z-compressed", sevenZipEncoded(sevenZipHeader("a.txt", "go.cmd"), nil))),
+		message(attachment("f.rar", "application/vnd.rar", rar5Bytes(zfile{name: "bin/setup.exe", data: peBytes()}))),
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

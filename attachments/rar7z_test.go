@@ -62,6 +62,46 @@ func rar5Bytes(files ...zfile) []byte {
 
 // sevenZipBytes builds a 7z archive of empty files: a header with only FilesInfo.
 func sevenZipBytes(names ...string) []byte {
+	return sevenZipWith(sevenZipHeader(names...))
+}
+
+// sevenZipWith wraps a plain header (0x01 ...) in signature and start headers.
+func sevenZipWith(header []byte) []byte {
+	return sevenZipRaw(nil, header)
+}
+
+// sevenZipRaw builds an archive with packed data and a next header.
+func sevenZipRaw(packed, header []byte) []byte {
+	start := make([]byte, 20)
+	binary.LittleEndian.PutUint64(start[0:], uint64(len(packed)))
+	binary.LittleEndian.PutUint64(start[8:], uint64(len(header)))
+	binary.LittleEndian.PutUint32(start[16:], crc32.ChecksumIEEE(header))
+	var b bytes.Buffer
+	b.WriteString("7z\xbc\xaf\x27\x1c\x00\x04")
+	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(start))
+	b.Write(start)
+	b.Write(packed)
+	b.Write(header)
+	return b.Bytes()
+}
+
+// sevenZipEncoded stores the plain header as a packed stream behind an encoded header
+// whose one folder uses the Copy coder (method 0x00), with the given coder if not nil.
+func sevenZipEncoded(plain []byte, coder []byte) []byte {
+	if coder == nil {
+		coder = []byte{0x01, 0x00} // id size 1, method Copy
+	}
+	var e bytes.Buffer
+	e.WriteByte(0x17)
+	e.Write([]byte{0x06, 0x00, 0x01, 0x09, byte(len(plain)), 0x00}) // PackInfo: pos 0, 1 stream, size
+	e.Write([]byte{0x07, 0x0B, 0x01, 0x00, 0x01})                   // UnPackInfo: 1 folder, not external, 1 coder
+	e.Write(coder)
+	e.Write([]byte{0x0C, byte(len(plain)), 0x00}) // unpack size, end of UnPackInfo
+	e.WriteByte(0x00)                             // end of StreamsInfo
+	return sevenZipRaw(plain, e.Bytes())
+}
+
+func sevenZipHeader(names ...string) []byte {
 	num := func(v uint64) []byte { return []byte{byte(v)} } // 7z NUMBER below 0x80 is one byte
 	var h bytes.Buffer
 	h.WriteByte(0x01) // kHeader
@@ -90,19 +130,11 @@ func sevenZipBytes(names ...string) []byte {
 	h.Write(nm.Bytes())
 	h.WriteByte(0x00) // end of FilesInfo
 	h.WriteByte(0x00) // end of Header
-	header := h.Bytes()
-
-	start := make([]byte, 20)
-	binary.LittleEndian.PutUint64(start[0:], 0)                   // next header offset
-	binary.LittleEndian.PutUint64(start[8:], uint64(len(header))) // next header size
-	binary.LittleEndian.PutUint32(start[16:], crc32.ChecksumIEEE(header))
-	var b bytes.Buffer
-	b.WriteString("7z\xbc\xaf\x27\x1c\x00\x04")
-	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(start))
-	b.Write(start)
-	b.Write(header)
-	return b.Bytes()
+	return h.Bytes()
 }
+
+// hugeFileCount is a header declaring 2^32-1 files in a few bytes.
+var hugeFileCount = []byte{0x01, 0x05, 0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00}
 
 func TestRarAnd7zListings(t *testing.T) {
 	tests := []struct {
@@ -116,6 +148,14 @@ func TestRarAnd7zListings(t *testing.T) {
 		{"a 7z listing is read", message(attachment("files.7z", "application/x-7z-compressed", sevenZipBytes("notes.txt", "run.vbs"))),
 			"run.vbs", "attachments.forbidden-in-archive"},
 		{"a damaged rar is malformed", message(attachment("bad.rar", "application/vnd.rar", rar5Bytes(zfile{name: "a.txt", data: []byte("x")})[:20])),
+			"", "attachments.archive-malformed"},
+		{"a 7z with an encoded header is listed", message(attachment("enc.7z", "application/x-7z-compressed", sevenZipEncoded(sevenZipHeader("a.txt", "go.cmd"), nil))),
+			"go.cmd", "attachments.forbidden-in-archive"},
+		{"a 7z declaring 2^32 files is stopped before it is read", message(attachment("huge.7z", "application/x-7z-compressed", sevenZipWith(hugeFileCount))),
+			"", "attachments.archive-limit"},
+		{"an encoded 7z header declaring 2^32 files is stopped", message(attachment("huge.7z", "application/x-7z-compressed", sevenZipEncoded(hugeFileCount, nil))),
+			"", "attachments.archive-limit"},
+		{"a 7z coder asking for a 4 GiB dictionary is refused", message(attachment("dict.7z", "application/x-7z-compressed", sevenZipEncoded(sevenZipHeader("a.txt"), []byte{0x23, 0x03, 0x01, 0x01, 0x05, 0x5D, 0xFF, 0xFF, 0xFF, 0xFF}))),
 			"", "attachments.archive-malformed"},
 		{"a damaged 7z is malformed", message(attachment("bad.7z", "application/x-7z-compressed", sevenZipBytes("a.txt")[:40])),
 			"", "attachments.archive-malformed"},
