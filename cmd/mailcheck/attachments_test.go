@@ -103,3 +103,21 @@ func TestAttachmentsJSONAndStdin(t *testing.T) {
 	assert.Equal(t, "run.js", check.Details.Attachments[0].Contents[0].Entry)
 	assert.True(t, strings.Contains(out.String(), "attachments.forbidden-in-archive"))
 }
+
+// The JSON of `mailcheck attachments` on generated corpus messages; the golden files
+// show the schema.
+func TestAttachmentsGolden(t *testing.T) {
+	for _, name := range []string{"zip-with-double-extension", "clean-pdf", "winmail-dat"} {
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "attachments", "--receiver", "all", "--format", "json", "../../testdata/attachments/"+name+".eml")
+			require.Contains(t, []int{0, 1}, code, errOut)
+			golden := filepath.Join("..", "..", "testdata", "attachments", name+".json")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
+			assert.JSONEq(t, string(want), out)
+		})
+	}
+}
