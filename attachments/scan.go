@@ -207,6 +207,12 @@ func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
 	s.res.Bytes = cr.n
 	s.res.Policies = pols
 	s.judge()
+	if s.res.Findings == nil {
+		s.res.Findings = []Finding{}
+	}
+	if s.res.Attachments == nil {
+		s.res.Attachments = []Attachment{}
+	}
 	return s.res, nil
 }
 
