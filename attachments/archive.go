@@ -220,7 +220,7 @@ func (s *scanner) encrypted(a *Attachment, detail string) {
 	})
 }
 
-// innerName derives the name of the single file in a .gz or .bz2 from the outer name.
+// innerNames derives the name of the single file in a .gz or .bz2 from the outer name.
 func innerNames(outer []name, suffixes map[string]string) []string {
 	var out []string
 	for _, n := range outer {

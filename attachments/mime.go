@@ -313,7 +313,10 @@ func parseEntity(h header, path string) entity {
 	e := entity{path: path, cte: h.first("content-transfer-encoding")}
 	for i, v := range h.all("content-type") {
 		t, ps := parseHeader(v)
-		if i == 0 {
+		// With duplicated Content-Type fields the first wins, except that a multipart
+		// one wins over any other: a receiver that reads it finds parts a reader of the
+		// other would miss.
+		if i == 0 || strings.HasPrefix(t, "multipart/") && !strings.HasPrefix(e.contentType, "multipart/") && len(paramValues(ps, "boundary")) > 0 {
 			e.contentType, e.ctParams = t, ps
 		}
 		// RFC 2045 §5.1 "name"; some clients write "filename" here too.
