@@ -89,7 +89,10 @@ func (s *scanner) text(e entity, r io.Reader) {
 			// POSIX uuencode: "begin <octal mode> <name>".
 			f := strings.SplitN(string(line), " ", 3)
 			if len(f) == 3 && len(f[1]) >= 3 && len(f[1]) <= 4 && strings.Trim(f[1], "01234567") == "" {
-				s.uuFile(e, f[2], br)
+				// Each embedded file counts as a part towards maxParts.
+				if s.res.Parts++; s.res.Parts <= maxParts {
+					s.uuFile(e, f[2], br)
+				}
 			}
 		case !pgp && bytes.HasPrefix(line, []byte("-----BEGIN PGP MESSAGE-----")):
 			pgp = true

@@ -101,13 +101,22 @@ func setOf(list string) map[string]bool {
 	return m
 }
 
+// maxNames bounds the candidate names kept per file: a header can repeat a parameter
+// thousands of times, and no receiver reads more than a few.
+const maxNames = 32
+
 // parseNames parses and de-duplicates candidate names, keeping their order.
 func parseNames(raws []string) []name {
 	var out []name
+	seen := map[string]bool{}
 	for _, r := range raws {
-		if strings.TrimSpace(r) == "" || slices.ContainsFunc(out, func(n name) bool { return n.raw == r }) {
+		if len(out) == maxNames {
+			break
+		}
+		if strings.TrimSpace(r) == "" || seen[r] {
 			continue
 		}
+		seen[r] = true
 		out = append(out, parseName(r))
 	}
 	return out

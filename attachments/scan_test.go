@@ -343,3 +343,13 @@ func withComment(z []byte, n int) []byte {
 	out[end+20], out[end+21] = byte(n), byte(n>>8)
 	return append(out, bytes.Repeat([]byte("c"), n)...)
 }
+
+func TestHostileHeadersStayCheap(t *testing.T) {
+	params := strings.Repeat("; name=\"a.pdf\"; filename*0=x; name*=utf-8''b.pdf", 20000)
+	msg := message(rawAttachment("Content-Type: application/octet-stream"+params+"\r\nContent-Disposition: attachment"+params+"\r\n", pdfBytes))
+	start := time.Now()
+	res := scan(t, msg)
+	assert.Less(t, time.Since(start), 10*time.Second)
+	require.Len(t, res.Attachments, 1)
+	assert.LessOrEqual(t, len(res.Attachments[0].Names), maxNames)
+}
