@@ -2,6 +2,7 @@ package attachments
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf16"
@@ -36,10 +37,16 @@ type tnefAttachment struct {
 
 // tnef lists the attachments of a winmail.dat and inspects each.
 func (s *scanner) tnef(a *Attachment, r io.ReaderAt, size int64) {
-	atts, ok := parseTNEF(r, size)
+	limit := max(0, s.cfg.limits.Entries-s.entries)
+	atts, ok := parseTNEF(r, size, limit+1)
 	if !ok {
 		s.malformed(a, "the TNEF (winmail.dat) stream is damaged")
 	}
+	if len(atts) > limit {
+		atts = atts[:limit]
+		s.limitFinding(a.loc, fmt.Sprintf("the message has more than %d archive or container entries; the rest were not listed", s.cfg.limits.Entries))
+	}
+	s.entries += len(atts)
 	for i, t := range atts {
 		entry := "(attachment " + strconv.Itoa(i+1) + ")"
 		if len(t.names) > 0 {
@@ -58,10 +65,10 @@ func (s *scanner) tnef(a *Attachment, r io.ReaderAt, size int64) {
 
 // parseTNEF walks the attribute stream. It returns what it found and false when the
 // stream ends in the middle of an attribute.
-func parseTNEF(r io.ReaderAt, size int64) ([]tnefAttachment, bool) {
+func parseTNEF(r io.ReaderAt, size int64, maxAttachments int) ([]tnefAttachment, bool) {
 	var out []tnefAttachment
 	off := int64(6) // signature and legacy key
-	for off < size {
+	for off < size && len(out) <= maxAttachments {
 		h := readAt(r, size, off, 9)
 		if h == nil {
 			return out, false
