@@ -263,7 +263,13 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 		names := innerNames(a.names, map[string]string{".bz2": "", ".bz": "", ".tbz2": ".tar", ".tbz": ".tar"})
 		s.compressed(a, bzip2.NewReader(sec()), names, -1, size, depth)
 	case Type7z:
-		if err := check7z(r, size, max(0, s.cfg.limits.Entries-s.entries)); err != nil {
+		encrypted, err := check7z(r, size, max(0, s.cfg.limits.Entries-s.entries))
+		if err != nil {
+			if errors.Is(err, errEncrypted7z) {
+				a.Encrypted = true
+				s.encrypted(a, "its file list is encrypted too, so even the names are hidden")
+				return
+			}
 			if errors.Is(err, errLimit) {
 				s.limitFinding(a.loc, err.Error())
 			} else {
@@ -282,6 +288,10 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 			s.malformed(a, "cannot read the 7z header: "+err.Error())
 			return
 		}
+		if encrypted {
+			a.Encrypted = true
+			s.encrypted(a, "its content is AES-encrypted")
+		}
 		for _, f := range z.File {
 			if f.FileInfo().IsDir() {
 				continue
@@ -293,7 +303,7 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 				}
 				return &guardedReader{r: rc}, nil
 			}
-			if !s.member(a, f.Name, nil, int64(min(f.UncompressedSize, 1<<62)), 0, false, open, depth) {
+			if !s.member(a, f.Name, nil, int64(min(f.UncompressedSize, 1<<62)), 0, encrypted, open, depth) {
 				return
 			}
 		}

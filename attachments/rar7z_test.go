@@ -133,6 +133,28 @@ func sevenZipHeader(names ...string) []byte {
 	return h.Bytes()
 }
 
+// sevenZipAESContent has a plain header naming one file whose stream is in a folder
+// coded with 7zAES: names visible, content encrypted.
+func sevenZipAESContent(name string) []byte {
+	var h bytes.Buffer
+	h.Write([]byte{0x01, 0x04})                                                 // Header, MainStreamsInfo
+	h.Write([]byte{0x06, 0x00, 0x01, 0x09, 0x10, 0x00})                         // PackInfo: 16 packed bytes
+	h.Write([]byte{0x07, 0x0B, 0x01, 0x00, 0x01, 0x04, 0x06, 0xF1, 0x07, 0x01}) // one folder, 7zAES
+	h.Write([]byte{0x0C, 0x10, 0x00, 0x00})                                     // unpack size 16; end UnPackInfo; end StreamsInfo
+	h.Write([]byte{0x05, 0x01})                                                 // FilesInfo, one file
+	var nm bytes.Buffer
+	nm.WriteByte(0)
+	for _, u := range utf16.Encode([]rune(name)) {
+		binary.Write(&nm, binary.LittleEndian, u)
+	}
+	nm.Write([]byte{0, 0})
+	h.WriteByte(0x11)
+	h.WriteByte(byte(nm.Len()))
+	h.Write(nm.Bytes())
+	h.Write([]byte{0x00, 0x00})
+	return sevenZipRaw(make([]byte, 16), h.Bytes())
+}
+
 // hugeFileCount is a header declaring 2^32-1 files in a few bytes.
 var hugeFileCount = []byte{0x01, 0x05, 0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00}
 
@@ -157,6 +179,10 @@ func TestRarAnd7zListings(t *testing.T) {
 			"", "attachments.archive-limit"},
 		{"a 7z coder asking for a 4 GiB dictionary is refused", message(attachment("dict.7z", "application/x-7z-compressed", sevenZipEncoded(sevenZipHeader("a.txt"), []byte{0x23, 0x03, 0x01, 0x01, 0x05, 0x5D, 0xFF, 0xFF, 0xFF, 0xFF}))),
 			"", "attachments.archive-malformed"},
+		{"a 7z whose header is encrypted is an encrypted archive", message(attachment("locked.7z", "application/x-7z-compressed", sevenZipEncoded(sevenZipHeader("a.txt"), []byte{0x04, 0x06, 0xF1, 0x07, 0x01}))),
+			"", "attachments.encrypted-archive"},
+		{"a 7z with encrypted content still shows its names", message(attachment("locked.7z", "application/x-7z-compressed", sevenZipAESContent("inner.zip"))),
+			"inner.zip", "attachments.encrypted-archive"},
 		{"a damaged 7z is malformed", message(attachment("bad.7z", "application/x-7z-compressed", sevenZipBytes("a.txt")[:40])),
 			"", "attachments.archive-malformed"},
 	}
@@ -169,4 +195,10 @@ func TestRarAnd7zListings(t *testing.T) {
 			assert.Contains(t, codes(res), tt.wantCode)
 		})
 	}
+}
+
+func TestEncrypted7zHoldingAnArchiveIsRejectedByGmail(t *testing.T) {
+	res := scan(t, message(attachment("locked.7z", "application/x-7z-compressed", sevenZipAESContent("inner.zip"))), WithReceivers("gmail"))
+	assert.Equal(t, Reject, action(res, "gmail"))
+	assert.Contains(t, codes(res), "attachments.forbidden-in-archive")
 }

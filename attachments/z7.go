@@ -38,11 +38,15 @@ const (
 	max7zCount               = 1 << 16 // folders, coders, streams
 )
 
-var err7z = errors.New("7z header")
+var (
+	err7z          = errors.New("7z header")
+	errEncrypted7z = errors.New("7z header is encrypted")
+)
 
 // hdr7z reads 7z header structures with bounds checks.
 type hdr7z struct {
-	b []byte
+	b         []byte
+	encrypted bool // a folder uses the 7zAES coder
 }
 
 func (h *hdr7z) byte() (byte, error) {
@@ -293,6 +297,9 @@ func (h *hdr7z) folder() (int, error) {
 		}
 		codec := string(h.b[:idLen])
 		h.b = h.b[idLen:]
+		if codec == "\x06\xf1\x07\x01" { // 7zAES
+			h.encrypted = true
+		}
 		in, out := 1, 1
 		if flags&0x10 != 0 {
 			if in, err = h.count(64); err != nil {
@@ -403,46 +410,52 @@ func (h *hdr7z) fileCount() (uint64, error) {
 // check7z vets a 7z archive before sevenzip reads it: the start header must be valid at
 // offset 0 (the library would otherwise search for another), and the header's counts
 // must be backed by data, with at most maxFiles files.
-func check7z(r io.ReaderAt, size int64, maxFiles int) error {
+//
+// encrypted reports AES-encrypted content; errEncrypted7z means even the header is.
+func check7z(r io.ReaderAt, size int64, maxFiles int) (encrypted bool, err error) {
 	sig := readAt(r, size, 0, 32)
 	if sig == nil || crc32.ChecksumIEEE(sig[12:32]) != binary.LittleEndian.Uint32(sig[8:]) {
-		return fmt.Errorf("%w: damaged start header", err7z)
+		return false, fmt.Errorf("%w: damaged start header", err7z)
 	}
 	off := binary.LittleEndian.Uint64(sig[12:])
 	n := binary.LittleEndian.Uint64(sig[20:])
 	if n == 0 || n > max7zHeader || off > uint64(size) || 32+off+n > uint64(size) {
-		return fmt.Errorf("%w: header of %d bytes at %d is outside the archive", err7z, n, off)
+		return false, fmt.Errorf("%w: header of %d bytes at %d is outside the archive", err7z, n, off)
 	}
 	raw := readAt(r, size, int64(32+off), int(n))
 	if raw == nil || crc32.ChecksumIEEE(raw) != binary.LittleEndian.Uint32(sig[28:]) {
-		return fmt.Errorf("%w: header checksum mismatch", err7z)
+		return false, fmt.Errorf("%w: header checksum mismatch", err7z)
 	}
 	h := &hdr7z{b: raw[1:]}
 	switch raw[0] {
 	case k7zHeader:
 	case k7zEncodedHeader:
-		if err := (&hdr7z{b: raw[1:]}).streamsInfo(); err != nil {
-			return err
+		enc := &hdr7z{b: raw[1:]}
+		if err := enc.streamsInfo(); err != nil {
+			return false, err
+		}
+		if enc.encrypted {
+			return true, errEncrypted7z
 		}
 		plain, err := decode7zHeader(r, size, raw[1:])
 		if err != nil {
-			return err
+			return false, err
 		}
 		if len(plain) == 0 || plain[0] != k7zHeader {
-			return fmt.Errorf("%w: encoded header does not decode to a header", err7z)
+			return false, fmt.Errorf("%w: encoded header does not decode to a header", err7z)
 		}
 		h = &hdr7z{b: plain[1:]}
 	default:
-		return fmt.Errorf("%w: unknown header type %#x", err7z, raw[0])
+		return false, fmt.Errorf("%w: unknown header type %#x", err7z, raw[0])
 	}
 	files, err := h.fileCount()
 	if err != nil {
-		return err
+		return false, err
 	}
 	if files > uint64(maxFiles) {
-		return fmt.Errorf("%w: %d files declared, limit %d", errLimit, files, maxFiles)
+		return h.encrypted, fmt.Errorf("%w: %d files declared, limit %d", errLimit, files, maxFiles)
 	}
-	return nil
+	return h.encrypted, nil
 }
 
 // decode7zHeader decodes an encoded header (its StreamsInfo is si) by handing sevenzip a
