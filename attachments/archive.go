@@ -346,6 +346,21 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 	}
 }
 
+// iso lists an ISO 9660 image; its files are stored, so a nested archive is read in place.
+func (s *scanner) iso(a *Attachment, r io.ReaderAt, size int64, depth int) {
+	files, damaged := listISO(r, size, max(0, s.cfg.limits.Entries-s.entries)+1)
+	if damaged {
+		s.malformed(a, "its ISO 9660 directory is damaged")
+	}
+	for _, f := range files {
+		sec := io.NewSectionReader(r, f.extent, f.size)
+		open := func() (io.Reader, error) { return sec, nil }
+		if !s.member(a, f.path, nil, f.size, f.size, false, open, depth) {
+			return
+		}
+	}
+}
+
 func (s *scanner) rarError(a *Attachment, err error) {
 	if errors.Is(err, rardecode.ErrArchiveEncrypted) || errors.Is(err, rardecode.ErrArchivedFileEncrypted) {
 		a.Encrypted = true

@@ -146,6 +146,8 @@ func (s *scanner) inspectFile(a *Attachment, r io.ReaderAt, size int64, depth in
 	case TypeGzip, TypeBzip2, TypeTar, Type7z, TypeRAR:
 		a.Type = t
 		s.archive(a, r, size, t, depth+1)
+	case TypeISO:
+		s.iso(a, r, size, depth+1)
 	case TypeHTML, TypeSVG:
 		a.script = htmlHasScript(r, size)
 	default:

@@ -25,6 +25,7 @@ func FuzzScan(f *testing.F) {
 		message(attachment("big.zip", "application/zip", zip64Bytes("setup.msi", []byte("payload")))),
 		message(attachment("f.7z", "application/x-7z-compressed", sevenZipEncoded(sevenZipHeader("a.txt", "go.cmd"), nil))),
 		message(attachment("f.rar", "application/vnd.rar", rar5Bytes(zfile{name: "bin/setup.exe", data: peBytes()}))),
+		message(attachment("i.iso", "application/octet-stream", isoImage("A.EXE", "a.exe", "B.TXT", "b.txt", []byte("x")))),
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
