@@ -254,14 +254,33 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 			names = append(names, toUTF8([]byte(gz.Name), "iso-8859-1"))
 		}
 		names = append(names, innerNames(a.names, map[string]string{".gz": "", ".gzip": "", ".tgz": ".tar", "-gz": "", ".z": ""})...)
-		var usize int64 = -1
+		var usize int64
 		if tail := readAt(r, size, size-4, 4); tail != nil {
 			usize = int64(binary.LittleEndian.Uint32(tail)) // RFC 1952 §2.3.1 ISIZE, mod 2^32
 		}
 		s.compressed(a, gz, names, usize, size, depth)
+	case TypeXZ:
+		// No xz decoder is used: the one file is named after the archive, and a .tar.xz
+		// cannot be listed.
+		names := innerNames(a.names, map[string]string{".xz": "", ".txz": ".tar"})
+		entry := "(compressed file)"
+		if len(names) > 0 {
+			entry = names[0]
+		}
+		s.member(a, entry, names, 0, size, false, nil, depth)
+	case TypeCAB:
+		names, damaged := listCAB(r, size, max(0, s.cfg.limits.Entries-s.entries)+1)
+		if damaged {
+			s.malformed(a, "its cabinet file list is damaged")
+		}
+		for _, n := range names {
+			if !s.member(a, n, nil, 0, 0, false, nil, depth) {
+				return
+			}
+		}
 	case TypeBzip2:
 		names := innerNames(a.names, map[string]string{".bz2": "", ".bz": "", ".tbz2": ".tar", ".tbz": ".tar"})
-		s.compressed(a, bzip2.NewReader(sec()), names, -1, size, depth)
+		s.compressed(a, bzip2.NewReader(sec()), names, 0, size, depth)
 	case Type7z:
 		encrypted, err := check7z(r, size, max(0, s.cfg.limits.Entries-s.entries))
 		if err != nil {

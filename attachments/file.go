@@ -148,6 +148,8 @@ func (s *scanner) inspectFile(a *Attachment, r io.ReaderAt, size int64, depth in
 		s.archive(a, r, size, t, depth+1)
 	case TypeISO:
 		s.iso(a, r, size, depth+1)
+	case TypeCAB, TypeXZ:
+		s.archive(a, r, size, t, depth+1)
 	case TypeHTML, TypeSVG:
 		a.script = htmlHasScript(r, size)
 	default:

@@ -86,3 +86,32 @@ func TestISOListing(t *testing.T) {
 	assert.Contains(t, codes(res), "attachments.double-extension")
 	assert.Equal(t, Reject, action(res, "infomaniak"), "Infomaniak does not list .img, but the .exe inside is caught")
 }
+
+// cabBytes builds a cabinet header, one folder and the file entries ([MS-CAB] §2).
+func cabBytes(names ...string) []byte {
+	var files []byte
+	for _, n := range names {
+		f := make([]byte, 16)
+		binary.LittleEndian.PutUint32(f, 10) // cbFile
+		f = append(f, n...)
+		files = append(files, append(f, 0)...)
+	}
+	h := make([]byte, 36+8)
+	copy(h, "MSCF")
+	binary.LittleEndian.PutUint32(h[8:], uint32(len(h)+len(files)))
+	binary.LittleEndian.PutUint32(h[16:], uint32(len(h)))
+	h[24], h[25] = 3, 1
+	binary.LittleEndian.PutUint16(h[26:], 1)
+	binary.LittleEndian.PutUint16(h[28:], uint16(len(names)))
+	return append(h, files...)
+}
+
+func TestCABAndXZNames(t *testing.T) {
+	res := scan(t, message(attachment("drivers.cab", "application/vnd.ms-cab-compressed", cabBytes("readme.txt", "setup\\install.cmd"))))
+	assert.Contains(t, allNames(res.Attachments), "setup\\install.cmd")
+	assert.Contains(t, codes(res), "attachments.forbidden-in-archive")
+
+	res = scan(t, message(attachment("tool.js.xz", "application/x-xz", []byte("\xfd7zXZ\x00\x00\x04rest"))))
+	assert.Contains(t, allNames(res.Attachments), "tool.js")
+	assert.Contains(t, codes(res), "attachments.forbidden-in-archive")
+}
