@@ -135,16 +135,23 @@ func printFile(p *printer, a attachments.Attachment, indent, branch string) {
 	if len(facts) > 0 {
 		line += "  " + p.paint(ansiDim, "["+strings.Join(facts, ", ")+"]")
 	}
+	// The verdict of every receiver, or one word when they all accept.
 	var verdicts []string
+	accepted := 0
 	for _, v := range a.Verdicts {
 		switch v.Action {
 		case attachments.Reject:
 			verdicts = append(verdicts, p.paint(ansiRed, v.Receiver+" rejects"))
 		case attachments.Warn:
 			verdicts = append(verdicts, p.paint(ansiYellow, v.Receiver+" hides"))
+		default:
+			accepted++
+			verdicts = append(verdicts, v.Receiver+" accepts")
 		}
 	}
-	if len(verdicts) > 0 {
+	if accepted == len(a.Verdicts) {
+		line += "  " + p.paint(ansiGreen, "accepted")
+	} else {
 		line += "  " + strings.Join(verdicts, ", ")
 	}
 	p.line("%s", line)
