@@ -1,8 +1,11 @@
 package mailcheck_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -42,4 +45,27 @@ func TestCheckAttachmentsStatus(t *testing.T) {
 			assert.IsType(t, &attachments.Result{}, c.Details)
 		})
 	}
+}
+
+// CheckAttachments on a message whose zip holds a script, judged by Gmail.
+func ExampleCheckAttachments() {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	f, _ := w.Create("scripts/run.js")
+	f.Write([]byte("WScript.Echo(1)"))
+	w.Close()
+	msg := oneAttachment("scripts.zip", "application/zip", buf.Bytes())
+	check, err := mailcheck.CheckAttachments(context.Background(), strings.NewReader(msg), attachments.WithReceivers("gmail"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(check.Status)
+	fmt.Println(check.Summary)
+	for _, f := range check.Findings {
+		fmt.Println(f.Code)
+	}
+	// Output:
+	// fail
+	// 1 attachment(s), 1 file(s) inside archives or containers. Rejected by gmail.
+	// attachments.forbidden-in-archive
 }
