@@ -7,9 +7,12 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"math/big"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -73,3 +76,29 @@ func codes(fs []Finding) []string {
 	}
 	return out
 }
+
+// txt formats a zone-file TXT record, splitting value into 255-octet strings the way
+// DNS publishers must (RFC 6376 §3.6.2.2: verifiers join them).
+func txt(owner, value string) string {
+	var parts []string
+	for len(value) > 255 {
+		parts = append(parts, `"`+value[:255]+`"`)
+		value = value[255:]
+	}
+	parts = append(parts, `"`+value+`"`)
+	return owner + " 300 IN TXT " + strings.Join(parts, " ") + "\n"
+}
+
+// serve starts the in-process DNS server for zone text and returns a resolver for it.
+func serve(t *testing.T, zone string) (*dnstest.Server, *dnscheck.Resolver) {
+	t.Helper()
+	srv := dnstest.Start(t, dnstest.Zone(t, zone))
+	return srv, srv.Resolver(t)
+}
+
+func rsaRecord(t testing.TB, pub *rsa.PublicKey) string {
+	t.Helper()
+	return "v=DKIM1; k=rsa; p=" + spki(t, pub)
+}
+
+func dnstestFault(rcode int) dnstest.Fault { return dnstest.Fault{Rcode: rcode} }
