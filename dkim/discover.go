@@ -145,15 +145,21 @@ type probe struct{ selector, provider string }
 // each selector once and none that was asked for explicitly.
 func (c *config) plan(explicit []string) (plan []probe, providers, notes []string) {
 	var first, rest []SelectorGroup
+	rank := map[string]int{}
 	for _, g := range c.groups {
-		if hinted(g, c.hints) {
+		if i := hintIndex(g, c.hints); i >= 0 {
 			first = append(first, g)
-			providers = append(providers, g.Provider)
-			if g.Note != "" {
-				notes = append(notes, g.Note)
-			}
+			rank[g.Provider] = i
 		} else {
 			rest = append(rest, g)
+		}
+	}
+	// The provider named by the earliest hint (the best MX first) is probed first.
+	slices.SortStableFunc(first, func(a, b SelectorGroup) int { return rank[a.Provider] - rank[b.Provider] })
+	for _, g := range first {
+		providers = append(providers, g.Provider)
+		if g.Note != "" {
+			notes = append(notes, g.Note)
 		}
 	}
 	seen := map[string]bool{}
@@ -173,16 +179,17 @@ func (c *config) plan(explicit []string) (plan []probe, providers, notes []strin
 	return plan, providers, notes
 }
 
-func hinted(g SelectorGroup, hosts []string) bool {
-	for _, h := range hosts {
+// hintIndex returns the position of the first host that reveals g, or -1.
+func hintIndex(g SelectorGroup, hosts []string) int {
+	for i, h := range hosts {
 		h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
 		for _, hint := range g.Hints {
 			if h == hint || strings.HasSuffix(h, "."+hint) {
-				return true
+				return i
 			}
 		}
 	}
-	return false
+	return -1
 }
 
 // probe asks about every planned selector, a few at a time, each under its own short
