@@ -1,7 +1,12 @@
 package dkim
 
 import (
+	"context"
+	"os"
+	"strings"
 	"testing"
+
+	"github.com/mailcheck/mailcheck/dnscheck"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,5 +43,30 @@ func FuzzParseKey(f *testing.F) {
 		assert.Equal(t, k.Services, again.Services)
 		assert.Equal(t, k.Flags, again.Flags)
 		assert.Equal(t, k.Data, again.Data)
+	})
+}
+
+// FuzzVerifyMessage feeds arbitrary messages to the verifier (header splitting,
+// DKIM-Signature tag parsing, go-msgauth) against the RFC 8463 keys, offline. It must
+// never fail to run, and every signature must get an outcome with a reason unless it
+// passed.
+func FuzzVerifyMessage(f *testing.F) {
+	rfc, err := os.ReadFile("../testdata/dkim/rfc8463-a3.eml")
+	require.NoError(f, err)
+	f.Add(string(rfc))
+	f.Add(strings.ReplaceAll(string(rfc), "\r\n", "\n"))
+	f.Add("From: a@example.com\r\nDKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=x; h=from; bh=; b=\r\n\r\nbody")
+	f.Add("DKIM-Signature: v=1; l=5; x=1; t=2; i=@sub.example.com; d=example.com\r\n\r\n")
+	f.Add("")
+	zone, err := dnscheck.LoadZoneFile("../testdata/zones/dkim-rfc8463.zone")
+	require.NoError(f, err)
+	r := dnscheck.NewZoneResolver(zone)
+	f.Fuzz(func(t *testing.T, msg string) {
+		res, err := VerifyMessage(context.Background(), r, strings.NewReader(msg))
+		require.NoError(t, err)
+		for _, s := range res.Signatures {
+			require.NotEmpty(t, s.Result)
+			require.Equal(t, s.Result == Pass, s.Reason == "", "result %s reason %s", s.Result, s.Reason)
+		}
 	})
 }
