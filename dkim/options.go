@@ -26,10 +26,11 @@ type config struct {
 	hints        []string
 	queryTimeout time.Duration
 	aligned      func(from, d string) bool
+	now          func() time.Time
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{queryTimeout: DefaultQueryTimeout, aligned: relaxedAligned}
+	c := &config{queryTimeout: DefaultQueryTimeout, aligned: relaxedAligned, now: time.Now}
 	for _, o := range opts {
 		o(c)
 	}
@@ -74,6 +75,15 @@ func WithAlignment(aligned func(fromDomain, signingDomain string) bool) Option {
 	return func(c *config) {
 		if aligned != nil {
 			c.aligned = aligned
+		}
+	}
+}
+
+// WithNow sets the clock VerifyMessage judges x= expiry by (time.Now by default).
+func WithNow(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
 		}
 	}
 }

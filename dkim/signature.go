@@ -141,6 +141,12 @@ func parseSigTags(value string) sigTags {
 			}
 		}
 	}
+	// RFC 6376 §3.5 x=: when both are present, x= MUST be greater than t=.
+	t, hasT := st.number("t")
+	x, hasX := st.number("x")
+	if hasT && hasX && x <= t {
+		st.err = fmt.Errorf("x=%d is not after t=%d", x, t)
+	}
 	return st
 }
 

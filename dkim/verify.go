@@ -13,6 +13,7 @@ import (
 
 	msgauth "github.com/emersion/go-msgauth/dkim"
 
+	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/finding"
 )
 
@@ -189,7 +190,7 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 
 	keys := fetchKeys(ctx, res, out.Signatures, tags)
 	verifs, verr := runVerifier(ctx, res, msg, keys)
-	now := time.Now()
+	now := c.now()
 	for i, s := range out.Signatures {
 		var v *msgauth.Verification
 		if i < len(verifs) {
@@ -250,7 +251,10 @@ func fetchKeys(ctx context.Context, r Resolver, sigs []*Signature, tags []sigTag
 	var wants []want
 	seen := map[string]bool{}
 	for i, s := range sigs {
-		if s.Domain == "" || s.Selector == "" || checkSelector(s.Selector) != nil || tags[i].err != nil {
+		if i >= MaxSignatures || tags[i].err != nil || checkSelector(s.Selector) != nil {
+			continue
+		}
+		if _, err := dnscheck.NormalizeDomain(s.Domain); err != nil {
 			continue
 		}
 		name := KeyName(s.Selector, s.Domain)
@@ -339,6 +343,10 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 	case kr.Key != nil && kr.Key.Revoked && len(kr.Records) == 1:
 		set(PermError, ReasonKeyRevoked, "the key record has an empty p=")
 		return
+	case kr.Key != nil && kr.Key.Strict && identityDomain(s) != s.Domain:
+		// RFC 6376 §3.6.1 t=s: the i= domain MUST equal d=, not be a subdomain.
+		set(PermError, ReasonKeyUnusable, "the key has t=s but i= is in a subdomain of d=")
+		return
 	}
 	keyAlg, hashAlg, _ := strings.Cut(s.Algorithm, "-")
 	switch {
@@ -365,6 +373,15 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 	default:
 		set(classify(v.Err, kr, keyAlg))
 	}
+}
+
+// identityDomain is the domain part of i=, or d= when i= is absent (RFC 6376 §3.5).
+func identityDomain(s *Signature) string {
+	if s.Identifier == "" {
+		return s.Domain
+	}
+	_, d, _ := strings.Cut(s.Identifier, "@")
+	return strings.ToLower(d)
 }
 
 // classify names a go-msgauth failure. Its errors are plain strings, so the match is
