@@ -3,6 +3,7 @@ package mailcheck
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/mailcheck/mailcheck/dkim"
@@ -103,4 +104,47 @@ func keyFacts(k *dkim.KeyResult) string {
 		return "Ed25519"
 	}
 	return fmt.Sprintf("RSA %d", k.Key.Bits)
+}
+
+// CheckDKIMMessage verifies the DKIM signatures of the message read from msg and judges
+// their alignment with the From domain by aligned (nil: relaxed, on organizational
+// domains; the caller with a DMARC record passes the rule for its adkim=). Details is
+// the *dkim.MessageResult. The error is set only when the message cannot be read.
+func CheckDKIMMessage(ctx context.Context, msg io.Reader, aligned func(fromDomain, signingDomain string) bool, opts ...Option) (*Check, error) {
+	cfg, err := buildConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
+		defer cancel()
+	}
+	res, err := dkim.VerifyMessage(ctx, cfg.resolver, msg, dkim.WithAlignment(aligned))
+	if err != nil {
+		return nil, err
+	}
+	return newCheck("dkim", dnscheck.Domain{}, res.AllFindings(), dkimMessageSummary(res), res), nil
+}
+
+func dkimMessageSummary(m *dkim.MessageResult) string {
+	if len(m.Signatures) == 0 {
+		return "The message is not DKIM-signed."
+	}
+	parts := make([]string, 0, len(m.Signatures))
+	for _, s := range m.Signatures {
+		p := fmt.Sprintf("d=%s s=%s %s", s.Domain, s.Selector, s.Result)
+		switch {
+		case s.Reason != "":
+			p += " (" + string(s.Reason) + ")"
+		case s.Aligned:
+			p += " (aligned)"
+		case s.Testing:
+			p += " (testing key)"
+		default:
+			p += " (not aligned)"
+		}
+		parts = append(parts, p)
+	}
+	return fmt.Sprintf("%d signature(s): %s.", len(parts), strings.Join(parts, "; "))
 }

@@ -2,6 +2,8 @@ package mailcheck
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/mailcheck/mailcheck/dkim"
@@ -63,4 +65,34 @@ func TestCheckDKIMRejectsBadInput(t *testing.T) {
 	assert.Error(t, err)
 	_, err = CheckDKIM(context.Background(), "example.com", []string{"bad..selector"}, dkimDemo(t))
 	assert.ErrorIs(t, err, dkim.ErrInvalidSelector)
+}
+
+func TestCheckDKIMMessage(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile("testdata/zones/dkim-rfc8463.zone")
+	require.NoError(t, err)
+	r := WithResolver(dnscheck.NewZoneResolver(z))
+	msg, err := os.ReadFile("testdata/dkim/rfc8463-a3.eml")
+	require.NoError(t, err)
+
+	c, err := CheckDKIMMessage(context.Background(), strings.NewReader(string(msg)), nil, r)
+	require.NoError(t, err)
+	assert.Equal(t, StatusWarn, c.Status, "the RFC's RSA test key is 1024 bits")
+	assert.Equal(t, "2 signature(s): d=football.example.com s=brisbane pass (aligned); d=football.example.com s=test pass (aligned).", c.Summary)
+	assert.Empty(t, c.Domain)
+
+	strict := func(from, d string) bool { return from == "example.org" }
+	c, err = CheckDKIMMessage(context.Background(), strings.NewReader(string(msg)), strict, r)
+	require.NoError(t, err)
+	assert.Contains(t, c.Summary, "pass (not aligned)")
+
+	tampered := strings.Replace(string(msg), "We lost the game.", "We won the game.", 1)
+	c, err = CheckDKIMMessage(context.Background(), strings.NewReader(tampered), nil, r)
+	require.NoError(t, err)
+	assert.Equal(t, StatusFail, c.Status)
+	assert.Contains(t, c.Summary, "fail (body-hash-mismatch)")
+
+	c, err = CheckDKIMMessage(context.Background(), strings.NewReader("From: a@example.com\r\n\r\nhi\r\n"), nil, r)
+	require.NoError(t, err)
+	assert.Equal(t, "The message is not DKIM-signed.", c.Summary)
+	assert.Equal(t, StatusWarn, c.Status)
 }
