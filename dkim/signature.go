@@ -36,7 +36,9 @@ func readHeader(msg []byte) (fields []headerField, ok bool) {
 		} else {
 			msg = nil
 		}
-		trimmed := strings.TrimRight(string(line), "\r\n")
+		// Like textproto.Reader.ReadLine, which go-msgauth uses: drop one LF and
+		// the CR before it, no more, so both see the same fields.
+		trimmed := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
 		if trimmed == "" {
 			return fields, true
 		}

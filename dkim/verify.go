@@ -190,6 +190,15 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 
 	keys := fetchKeys(ctx, res, out.Signatures, tags)
 	verifs, verr := runVerifier(ctx, res, msg, keys)
+	if verr != nil && !errors.Is(verr, msgauth.ErrTooManySignatures) || !matches(verifs, out.Signatures, tags) {
+		// go-msgauth clears Err on the verification that hit an unexpected error, and
+		// its results must line up with the fields read here; when either is in
+		// doubt, nothing it said is trusted.
+		if verr == nil {
+			verr = errors.New("the verifier read the header differently")
+		}
+		verifs = nil
+	}
 	now := c.now()
 	for i, s := range out.Signatures {
 		var v *msgauth.Verification
@@ -202,6 +211,23 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 	c.align(out)
 	out.Findings = append(out.Findings, listUnsubscribeFinding(out, fields)...)
 	return out, nil
+}
+
+// matches reports whether go-msgauth's verifications are one per signature field, in
+// the same order (it stops at MaxSignatures).
+func matches(verifs []*msgauth.Verification, sigs []*Signature, tags []sigTags) bool {
+	if verifs == nil {
+		return true
+	}
+	if len(verifs) != min(len(sigs), MaxSignatures) {
+		return false
+	}
+	for i, v := range verifs {
+		if tags[i].err == nil && v.Domain != "" && !strings.EqualFold(v.Domain, sigs[i].Domain) {
+			return false
+		}
+	}
+	return true
 }
 
 // describe fills in a signature's facts from its tags.

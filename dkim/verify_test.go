@@ -330,7 +330,7 @@ func TestVerifyMessageRFC8463Example(t *testing.T) {
 
 func TestVerifyMessageBadInput(t *testing.T) {
 	_, r := verifyZone(t)
-	for _, msg := range []string{"", "no header end", "DKIM-Signature: v=1; a=rsa-sha256\r\n", "\r\n\r\n", "DKIM-Signature: ;;;\r\n\r\nbody"} {
+	for _, msg := range []string{"", "no header end", "DKIM-Signature: v=1; a=rsa-sha256\r\n", "\r\n\r\n", "DKIM-Signature: ;;;\r\n\r\nbody", "DKIM-Signature: v=1\r\n\r\r\nFrom: a@example.com\r\n\r\nbody"} {
 		res, err := VerifyMessage(context.Background(), r, strings.NewReader(msg))
 		require.NoError(t, err, "message %q", msg)
 		for _, s := range res.Signatures {
