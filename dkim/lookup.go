@@ -111,6 +111,7 @@ func lookupKey(ctx context.Context, r Resolver, domain, selector string) *KeyRes
 	switch {
 	case err != nil && dnscheck.IsNotFound(err):
 		kr.Status, kr.Rcode, kr.err = KeyMissing, rcodeOf(err), err
+		kr.CNAME = cnameOf(ctx, r, name, false)
 		return kr
 	case err != nil:
 		kr.Status, kr.Rcode, kr.err = KeyDNSError, rcodeOf(err), err
@@ -121,15 +122,42 @@ func lookupKey(ctx context.Context, r Resolver, domain, selector string) *KeyRes
 		return kr
 	}
 	kr.Status, kr.Records = KeyFound, txts
-	// A CNAME lookup costs one more query, so it is made only for keys that exist.
-	if target, err := r.LookupCNAME(ctx, name); err == nil {
-		target = strings.ToLower(strings.TrimSuffix(target, "."))
-		if target != "" && target != name {
-			kr.CNAME = target
-		}
-	}
+	kr.CNAME = cnameOf(ctx, r, name, true)
 	kr.lint()
 	return kr
+}
+
+// querier is implemented by *dnscheck.Resolver: the whole answer to a question, here
+// served from its cache since LookupTXT just asked it.
+type querier interface {
+	Query(ctx context.Context, name string, qtype uint16) (*dnscheck.Answer, error)
+}
+
+// typeTXT is the TXT record type (RFC 1035 §3.2.2).
+const typeTXT = 16
+
+// cnameOf returns where name's CNAME chain ends, or "" when it is no alias. From a
+// dnscheck.Resolver it costs no query and also works for a dangling alias (a CNAME to
+// a name without a key: a provider's key not yet created). Other resolvers are asked
+// with LookupCNAME, only for keys that exist, since it costs a query.
+func cnameOf(ctx context.Context, r Resolver, name string, found bool) string {
+	target := ""
+	if q, ok := r.(querier); ok {
+		if ans, err := q.Query(ctx, name, typeTXT); err == nil {
+			if chain := ans.Chain(); len(chain) > 0 {
+				target = chain[len(chain)-1]
+			}
+		}
+	} else if found {
+		if t, err := r.LookupCNAME(ctx, name); err == nil {
+			target = t
+		}
+	}
+	target = strings.ToLower(strings.TrimSuffix(target, "."))
+	if target == name {
+		return ""
+	}
+	return target
 }
 
 // lint lints the records in kr.
@@ -160,13 +188,19 @@ func (kr *KeyResult) lint() {
 }
 
 func missingFinding(kr *KeyResult) Finding {
-	return Finding{
+	f := Finding{
 		Code: CodeKeyMissing, Severity: finding.Error,
 		Message:  fmt.Sprintf("No DKIM key is published for selector %q at %s (%s), so signatures that use it fail.", kr.Selector, kr.Name, kr.Rcode),
 		Fix:      fmt.Sprintf("Publish the TXT record your signer gives for %s, e.g. v=DKIM1; k=rsa; p=<base64 public key>", kr.Name),
 		Ref:      "RFC 6376 §6.1.2",
 		Evidence: &Evidence{Name: kr.Name, Type: "TXT", Rcode: kr.Rcode},
 	}
+	if kr.CNAME != "" {
+		f.Message = fmt.Sprintf("%s is an alias (CNAME) of %s, which has no DKIM key (%s), so signatures with selector %q fail.", kr.Name, kr.CNAME, kr.Rcode, kr.Selector)
+		f.Fix = "Turn DKIM signing on at the provider the alias points to (that creates its key), or correct the CNAME target."
+		f.Evidence.Detail = "CNAME " + kr.CNAME
+	}
+	return f
 }
 
 func dnsErrorFinding(name string, err error) Finding {

@@ -2,6 +2,7 @@ package dkim
 
 import (
 	"context"
+	"net"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -18,7 +19,8 @@ func TestLookupKey(t *testing.T) {
 		txt("two._domainkey.example.com.", good) + txt("two._domainkey.example.com.", "v=DKIM1; p=") +
 		txt("old._domainkey.example.com.", "v=DKIM1; p=") +
 		txt("broken._domainkey.example.com.", "v=DKIM1; k=rsa") +
-		txt("fail._domainkey.example.com.", good)
+		txt("fail._domainkey.example.com.", good) +
+		"dangling._domainkey.example.com. 300 IN CNAME dangling-example-com._domainkey.tenant.example.net.\n"
 	srv, r := serve(t, zone)
 	srv.SetFault("fail._domainkey.example.com.", dns.TypeTXT, dnstestFault(dns.RcodeServerFailure))
 
@@ -46,6 +48,10 @@ func TestLookupKey(t *testing.T) {
 		}},
 		{"a selector without a key is missing", "nope", KeyMissing, []string{CodeKeyMissing}, func(t *testing.T, kr *KeyResult) {
 			assert.Equal(t, "NXDOMAIN", kr.Rcode)
+		}},
+		{"a CNAME to a name without a key is reported with its target", "dangling", KeyMissing, []string{CodeKeyMissing}, func(t *testing.T, kr *KeyResult) {
+			assert.Equal(t, "dangling-example-com._domainkey.tenant.example.net", kr.CNAME)
+			assert.Contains(t, kr.Findings[0].Message, "alias (CNAME) of dangling-example-com._domainkey.tenant.example.net")
 		}},
 		{"a SERVFAIL is a DNS error marked incomplete", "fail", KeyDNSError, []string{CodeDNSError}, func(t *testing.T, kr *KeyResult) {
 			assert.Equal(t, "SERVFAIL", kr.Rcode)
@@ -75,4 +81,27 @@ func TestLookupKeyRejectsBadNames(t *testing.T) {
 	}
 	_, err := LookupKey(context.Background(), r, "not a domain", "s1")
 	assert.Error(t, err)
+}
+
+// The standard library's resolver, pointed at the test server, works as well: the
+// package needs only *net.Resolver's method shapes.
+func TestLookupKeyWithNetResolver(t *testing.T) {
+	testKeys(t)
+	good := rsaRecord(t, &rsa2048.PublicKey)
+	srv, _ := serve(t, "selector1._domainkey.example.com. 300 IN CNAME key.tenant.example.net.\n"+txt("key.tenant.example.net.", good))
+	var d net.Dialer
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, srv.Addr)
+	}}
+	kr, err := LookupKey(context.Background(), r, "example.com", "selector1")
+	require.NoError(t, err)
+	assert.Equal(t, KeyFound, kr.Status)
+	assert.Equal(t, "key.tenant.example.net", kr.CNAME)
+	require.NotNil(t, kr.Key)
+	assert.Equal(t, 2048, kr.Key.Bits)
+
+	kr, err = LookupKey(context.Background(), r, "example.com", "nope")
+	require.NoError(t, err)
+	assert.Equal(t, KeyMissing, kr.Status)
+	assert.Equal(t, []string{CodeKeyMissing}, codes(kr.Findings))
 }
