@@ -134,6 +134,19 @@ func TestCheckProbesUnderAShortTimeout(t *testing.T) {
 	assert.Contains(t, strings.Join(res.Findings[0].Evidence.Records, " "), "selector2._domainkey.example.com")
 }
 
+func TestCheckThatRunsOutOfTimeIsIncomplete(t *testing.T) {
+	srv, r := serve(t, "")
+	srv.SetLatency(300 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	res, err := Check(ctx, r, "example.com", WithSelectors("mine"))
+	require.NoError(t, err)
+	assert.Equal(t, KeyDNSError, res.Keys[0].Status)
+	require.NotEmpty(t, res.AllFindings())
+	assert.Equal(t, CodeDNSError, res.AllFindings()[0].Code)
+	assert.True(t, res.AllFindings()[0].Incomplete)
+}
+
 func TestCheckRejectsBadInput(t *testing.T) {
 	_, r := serve(t, "")
 	_, err := Check(context.Background(), r, "exa mple.com")
