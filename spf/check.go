@@ -451,7 +451,7 @@ func (e *evaluator) mechanism(ctx context.Context, env *macroEnv, t Term, depth 
 		}
 		return false, "", "", nil
 	case MechPTR:
-		names, f := e.validated(ctx)
+		names, f := e.validated(ctx, true)
 		if f != nil {
 			return false, "", "", f
 		}
@@ -482,11 +482,12 @@ func (e *evaluator) lookupErr(err error, qtype, name string) *fault {
 }
 
 // validated returns the client IP's validated domain names (RFC 7208 §5.5): PTR names
-// (at most 10) whose own addresses include the IP. PTR failures mean no names.
-func (e *evaluator) validated(ctx context.Context) ([]string, *fault) {
+// (at most 10) whose own addresses include the IP. PTR failures mean no names. An
+// empty PTR answer is a void lookup for the ptr mechanism (term), not for %{p}.
+func (e *evaluator) validated(ctx context.Context, term bool) ([]string, *fault) {
 	names, err := e.r.LookupAddr(ctx, e.ip.String())
 	if err != nil {
-		if isNotFound(err) {
+		if term && isNotFound(err) {
 			return nil, e.void()
 		}
 		return nil, nil // RFC 7208 §5.5: a DNS error in the PTR lookup: no match
@@ -521,7 +522,7 @@ func (e *evaluator) env(domain string) *macroEnv {
 	// RFC 7208 §7.3: %{p} is a validated name: the domain itself, else a subdomain of
 	// it, else any validated name, else "unknown".
 	env.ptr = func(ctx context.Context) string {
-		names, _ := e.validated(ctx)
+		names, _ := e.validated(ctx, false)
 		best := ""
 		for _, n := range names {
 			switch {

@@ -97,12 +97,11 @@ func parseMacro(body string) (*macro, error) {
 		n++
 	}
 	if n > 0 {
-		// RFC 7208 §7.3: the DIGIT transformer MUST be nonzero. Large values mean "all
-		// parts"; cap the digits so the conversion cannot overflow.
-		if n > 3 {
-			return nil, fmt.Errorf("digit transformer %q too long", rest[:n])
+		// RFC 7208 §7.3: the DIGIT transformer MUST be nonzero; a value larger than
+		// the number of parts means all of them, so saturate instead of overflowing.
+		for _, c := range rest[:n] {
+			m.digits = min(m.digits*10+int(c-'0'), 1000)
 		}
-		m.digits, _ = strconv.Atoi(rest[:n])
 		if m.digits == 0 {
 			return nil, fmt.Errorf("digit transformer must be nonzero")
 		}
