@@ -61,6 +61,10 @@ type config struct {
 	helo     string
 	receiver string
 	now      time.Time
+	// Audit only.
+	selfTest []netip.Addr
+	sender   string
+	type99   func(ctx context.Context, name string) ([]string, error)
 }
 
 // WithHELO sets the HELO/EHLO name, the value of the %{h} macro.
