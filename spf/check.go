@@ -217,12 +217,16 @@ func (e *evaluator) checkHost(ctx context.Context, domain string, depth int, inI
 		if t.IsModifier() {
 			continue
 		}
+		// The step goes in before an include's nested steps and is filled in after.
+		i := len(e.out.Trace)
+		e.step(domain, depth, t, false, "", "")
 		match, res, detail, f := e.mechanism(ctx, env, t, depth)
+		st := &e.out.Trace[i]
 		if f != nil {
-			e.step(domain, depth, t, false, f.result, f.msg)
+			st.Result, st.Detail = f.result, f.msg
 			return f.result, ""
 		}
-		e.step(domain, depth, t, match, res, detail)
+		st.Match, st.Result, st.Detail = match, res, detail
 		if match {
 			result := t.Qualifier.Result()
 			expl := ""
