@@ -17,6 +17,9 @@ import (
 // hostile record cannot make the audit fetch without end.
 const (
 	maxAuditNodes = 200
+	// maxAuditTermLookups bounds the a, mx and exists terms whose DNS the audit
+	// checks (for void lookups); beyond it terms are only counted.
+	maxAuditTermLookups = 100
 	// RecordSizeWarning is the record length past which a TXT answer nears the
 	// 512-byte UDP limit of resolvers without EDNS0 (RFC 7208 §3.4).
 	RecordSizeWarning = 450
@@ -165,6 +168,7 @@ type auditor struct {
 	r     Resolver
 	wg    sync.WaitGroup
 	nodes atomic.Int32
+	terms atomic.Int32
 }
 
 // fetch fills in n and starts its children and term lookups concurrently, so a tree D
@@ -237,6 +241,9 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 		case MechInclude:
 			child(target, "include")
 		case MechA, MechMX, MechExists:
+			if a.terms.Add(1) > maxAuditTermLookups {
+				continue
+			}
 			f := &termFact{name: target}
 			n.facts[i] = f
 			a.wg.Add(1)

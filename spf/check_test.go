@@ -195,13 +195,32 @@ func TestBigAnswersAreHandled(t *testing.T) {
 	for i := 0; i < 80; i++ {
 		fmt.Fprintf(&b, "huge.example. 300 IN TXT \"filler %d %s\"\n", i, strings.Repeat("x", 200))
 	}
-	many := "v=spf1" + strings.Repeat(" ?ip4:192.0.2.1", 10000) + " -all"
+	// A record of 10,000 terms (30 KB): the 11th DNS-querying term is a permerror.
+	many := "v=spf1" + strings.Repeat(" ?a", 10000)
+	b.WriteString("many.example. 300 IN TXT")
+	for rest := many; len(rest) > 0; {
+		n := min(len(rest), 255)
+		fmt.Fprintf(&b, " \"%s\"", rest[:n])
+		rest = rest[n:]
+	}
+	b.WriteString("\nmany.example. 300 IN A 192.0.2.1\n")
 	z := dnstest.Zone(t, b.String())
 	srv := dnstest.Start(t, z)
 	out := spf.CheckHost(context.Background(), srv.Resolver(t), netip.MustParseAddr("192.0.2.2"), "huge.example", "")
 	assert.Equal(t, spf.Fail, out.Result, out.Problem)
+	out = spf.CheckHost(context.Background(), srv.Resolver(t), netip.MustParseAddr("192.0.2.2"), "many.example", "")
+	assert.Equal(t, spf.PermError, out.Result, out.Problem)
+	assert.Equal(t, 11, out.Lookups)
+	rep, err := spf.Audit(context.Background(), srv.Resolver(t), "many.example")
+	require.NoError(t, err)
+	assert.Equal(t, 10000, rep.Lookups, "the audit counts every term")
+	assert.Equal(t, 10000, rep.Tree.Cost)
+	assert.Contains(t, codes(rep.Findings), "spf.lookup-limit")
+	rep, err = spf.Audit(context.Background(), srv.Resolver(t), "huge.example")
+	require.NoError(t, err)
+	assert.Contains(t, codes(rep.Findings), "spf.record-size")
 
 	r, err := spf.Parse(many)
 	require.NoError(t, err)
-	assert.Len(t, r.Terms, 10001)
+	assert.Equal(t, 10000, len(r.Terms))
 }
