@@ -3,6 +3,7 @@ package spf_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/dnstest"
 	"github.com/mailcheck/mailcheck/spf"
 )
@@ -224,3 +226,9 @@ func TestBigAnswersAreHandled(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 10000, len(r.Terms))
 }
+
+// Both the standard library's resolver and dnscheck's satisfy spf.Resolver.
+var (
+	_ spf.Resolver = net.DefaultResolver
+	_ spf.Resolver = (*dnscheck.Resolver)(nil)
+)
