@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -85,6 +87,27 @@ func TestSPFUsageErrors(t *testing.T) {
 			code, _, errOut := runCLI(t, append([]string{"--zone", spfZone}, args...)...)
 			assert.Equal(t, 2, code)
 			assert.NotEmpty(t, errOut)
+		})
+	}
+}
+
+// The JSON of `mailcheck spf` is the documented schema; the golden files show it.
+func TestSPFJSONGolden(t *testing.T) {
+	for name, args := range map[string][]string{
+		"spf-audit-good.example.json":  {"spf", "good.example"},
+		"spf-audit-heavy.example.json": {"spf", "heavy.example"},
+		"spf-ip-fail.json":             {"spf", "--ip", "203.0.113.9", "--sender", "alice@good.example"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, out, errOut := runCLI(t, append([]string{"--zone", spfZone, "--format", "json"}, args...)...)
+			require.True(t, json.Valid([]byte(out)), errOut)
+			golden := filepath.Join("testdata", name)
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
+			assert.JSONEq(t, string(want), out)
 		})
 	}
 }
