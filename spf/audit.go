@@ -97,7 +97,9 @@ type Node struct {
 // termFact is what the audit learned from DNS about one a, mx or exists term.
 type termFact struct {
 	name         string
-	void4, void6 bool
+	// void4 and void6 list the names whose lookups come back empty for an IPv4
+	// and an IPv6 sender: the term's own name, or MX hosts without addresses.
+	void4, void6 []string
 	mxHosts      int
 	err          string
 }
@@ -259,50 +261,79 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 func (a *auditor) lookupTerm(ctx context.Context, m Mechanism, f *termFact) {
 	defer a.wg.Done()
 	if err := validTarget(f.name); err != nil {
-		f.void4, f.void6 = true, true
+		f.void4, f.void6 = []string{f.name}, []string{f.name}
 		return
 	}
-	lookup := func(network string) (bool, error) {
-		addrs, err := a.r.LookupNetIP(ctx, network, f.name)
-		if err != nil {
-			if isNotFound(err) {
-				return true, nil
+	// addrs looks up one host's A and AAAA concurrently and notes empty answers.
+	var mu sync.Mutex
+	addrs := func(host string, both bool) error {
+		var wg sync.WaitGroup
+		var errs [2]error
+		for i, network := range []string{"ip4", "ip6"} {
+			if i == 1 && !both {
+				break
 			}
-			return false, err
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := a.r.LookupNetIP(ctx, network, host)
+				if err != nil && !isNotFound(err) {
+					errs[i] = err
+					return
+				}
+				if len(got) == 0 {
+					mu.Lock()
+					if network == "ip4" {
+						f.void4 = append(f.void4, host)
+						if !both { // exists: an A query whatever the sender
+							f.void6 = append(f.void6, host)
+						}
+					} else {
+						f.void6 = append(f.void6, host)
+					}
+					mu.Unlock()
+				}
+			}()
 		}
-		return len(addrs) == 0, nil
+		wg.Wait()
+		return errors.Join(errs[0], errs[1])
 	}
 	var err error
 	switch m {
 	case MechA:
-		var wg sync.WaitGroup
-		var err6 error
-		wg.Add(1)
-		go func() { defer wg.Done(); f.void6, err6 = lookup("ip6") }()
-		f.void4, err = lookup("ip4")
-		wg.Wait()
-		if err == nil {
-			err = err6
-		}
+		err = addrs(f.name, true)
 	case MechExists:
-		f.void4, err = lookup("ip4")
-		f.void6 = f.void4
+		err = addrs(f.name, false)
 	case MechMX:
-		var mxs []string
-		hosts, lerr := a.r.LookupMX(ctx, f.name)
+		var hosts []string
+		mxs, lerr := a.r.LookupMX(ctx, f.name)
 		switch {
 		case lerr == nil:
-			for _, h := range hosts {
+			for _, h := range mxs {
 				if h.Host != "." {
-					mxs = append(mxs, h.Host)
+					hosts = append(hosts, strings.TrimSuffix(h.Host, "."))
 				}
 			}
 		case isNotFound(lerr):
-			f.void4, f.void6 = true, true
+			f.void4, f.void6 = []string{f.name}, []string{f.name}
 		default:
 			err = lerr
 		}
-		f.mxHosts = len(mxs)
+		f.mxHosts = len(hosts)
+		if len(hosts) <= MaxNames {
+			errs := make([]error, len(hosts))
+			var wg sync.WaitGroup
+			for i, h := range hosts {
+				wg.Add(1)
+				go func() { defer wg.Done(); errs[i] = addrs(h, true) }()
+			}
+			wg.Wait()
+			if err == nil {
+				err = errors.Join(errs...)
+			}
+			sort.Strings(f.void4)
+			sort.Strings(f.void6)
+		}
 	}
 	if err != nil {
 		f.err = err.Error()
@@ -344,14 +375,10 @@ func (a *auditor) walk(n *Node, counter, voids4, voids6 *int) {
 			a.walk(next(), counter, voids4, voids6)
 		}
 		if f := n.facts[i]; f != nil && f.err == "" {
-			if f.void4 {
-				n.VoidLookups++
-				n.Void = append(n.Void, f.name)
-				*voids4++
-			}
-			if f.void6 {
-				*voids6++
-			}
+			n.VoidLookups += len(f.void4)
+			n.Void = append(n.Void, f.void4...)
+			*voids4 += len(f.void4)
+			*voids6 += len(f.void6)
 		}
 	}
 	if red, ok := n.parsed.Modifier(ModRedirect); ok && !n.parsed.HasAll() {
@@ -474,7 +501,7 @@ func (a *auditor) findings(rep *Report) []Finding {
 	} else if rep.VoidLookupsIPv6 > MaxVoidLookups {
 		add(Finding{Code: "spf.void-risk-ipv6", Severity: finding.Warning,
 			Message: fmt.Sprintf("For an IPv6 sender, %d lookups in the SPF tree of %s return no AAAA records (limit %d): mail sent over IPv6 gets permerror.", rep.VoidLookupsIPv6, rep.Domain, MaxVoidLookups),
-			Fix:     "Give the hosts named by a mechanisms AAAA records, or list their addresses with ip4:.",
+			Fix:     "Give the hosts named by a and mx mechanisms AAAA records, or list their addresses with ip4:.",
 			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Type: "AAAA"}})
 	}
 	return out

@@ -34,6 +34,11 @@ h1            TXT "v=spf1 a:mail.good.example exists:mail.good.example a:mail.go
 h2            TXT "v=spf1 a:mail.good.example a:mail.good.example a:mail.good.example a:mail.good.example ~all"
 h3            TXT "v=spf1 a:mail.good.example exists:mail.good.example ~all"
 voids         TXT "v=spf1 a:gone1.example a:gone2.example mx:gone3.example -all"
+mxvoid        TXT "v=spf1 mx -all"
+mxvoid        MX 10 gone1.example.
+mxvoid        MX 20 gone2.example.
+mxvoid        MX 30 mail.good.example.
+mxvoid        MX 40 gone3.example.
 v4only        TXT "v=spf1 a:h4a.example a:h4b.example a:h4c.example -all"
 h4a           A 192.0.2.41
 h4b           A 192.0.2.42
@@ -119,6 +124,7 @@ func TestAuditFindsEachProblem(t *testing.T) {
 		{"an IP address in a: gets its own diagnosis", "iplit.example", "spf.ip-in-domain-spec"},
 		{"more than 10 lookups over the tree", "heavy.example", "spf.lookup-limit"},
 		{"more than two void lookups", "voids.example", "spf.void-limit"},
+		{"MX hosts without addresses count as void lookups", "mxvoid.example", "spf.void-limit"},
 		{"IPv4-only hosts are void for IPv6 senders", "v4only.example", "spf.void-risk-ipv6"},
 		{"more than 10 MX hosts", "manymx.example", "spf.mx-limit"},
 		{"an include of a domain without SPF", "incmissing.example", "spf.include-missing"},

@@ -447,6 +447,11 @@ func (e *evaluator) mechanism(ctx context.Context, env *macroEnv, t Term, depth 
 			addrs, err := e.r.LookupNetIP(ctx, e.network(), h)
 			if err != nil {
 				if isNotFound(err) {
+					// An MX host without addresses is a void lookup too, as the
+					// reference implementation counts it (RFC 7208 §4.6.4).
+					if f := e.void(); f != nil {
+						return false, "", "", f
+					}
 					continue
 				}
 				return false, "", "", e.fail(TempError, "DNS error looking up %s: %v", h, err)
@@ -509,7 +514,14 @@ func (e *evaluator) validated(ctx context.Context, term bool) ([]string, *fault)
 		n = strings.TrimSuffix(n, ".")
 		addrs, err := e.r.LookupNetIP(ctx, e.network(), n)
 		if err != nil {
-			continue // RFC 7208 §5.5: a failed A lookup skips that name
+			// RFC 7208 §5.5: a failed A lookup skips that name; an empty one is
+			// also a void lookup for the ptr mechanism.
+			if term && isNotFound(err) {
+				if f := e.void(); f != nil {
+					return nil, f
+				}
+			}
+			continue
 		}
 		for _, a := range addrs {
 			if a.Unmap() == e.ip {

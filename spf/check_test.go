@@ -61,6 +61,10 @@ mx          MX 10 m1.mx.example.
 mx          MX 20 m2.mx.example.
 m2.mx       A 192.0.2.200
 softfail    TXT "v=spf1 ~all"
+mxvoid      TXT "v=spf1 mx ip4:192.0.2.1 -all"
+mxvoid      MX 10 gone1.example.
+mxvoid      MX 20 gone2.example.
+mxvoid      MX 30 gone3.example.
 neutral     TXT "v=spf1 ?all"
 nomatch     TXT "v=spf1 ip4:192.0.2.1"
 exists      TXT "v=spf1 exists:%{ir}.%{l1r+-}._spf.%{d} -all"
@@ -119,6 +123,7 @@ func TestCheckHost(t *testing.T) {
 		{"a redirect uses the target's exp, not its own", "203.0.113.1", "redir.example", "", spf.Fail, "203.0.113.1 is not one of plain.example's senders (postmaster@redir.example, helo mta.example.net, postmaster, redir.example, in-addr)"},
 		{"a redirect to nothing is a permerror", "192.0.2.1", "redirnone.example", "", spf.PermError, ""},
 		{"mx matches the address of an MX host", "192.0.2.200", "mx.example", "", spf.Pass, ""},
+		{"MX hosts without addresses are void lookups", "192.0.2.1", "mxvoid.example", "", spf.PermError, ""},
 		{"more than 10 MX hosts is a permerror", "192.0.2.100", "manymx.example", "", spf.PermError, ""},
 		{"PTR names beyond the tenth are ignored", "192.0.2.3", "ptr.example", "", spf.Pass, ""},
 		{"exists with macros", "192.0.2.1", "exists.example", "fred-smith@exists.example", spf.Pass, ""},
