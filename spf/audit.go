@@ -96,7 +96,7 @@ type Node struct {
 
 // termFact is what the audit learned from DNS about one a, mx or exists term.
 type termFact struct {
-	name         string
+	name string
 	// void4 and void6 list the names whose lookups come back empty for an IPv4
 	// and an IPv6 sender: the term's own name, or MX hosts without addresses.
 	void4, void6 []string
