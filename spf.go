@@ -15,10 +15,15 @@ import (
 
 // CheckSPF audits the domain's SPF policy (RFC 7208) without a client IP: the record,
 // its include/redirect tree, lookup and void counts, and findings. Details is the
-// *spf.Report. With selfTest IPs, check_host() is also run for each of them and the
-// results are in the report's self_tests. The error is set only when the check could
-// not run (an invalid domain name, no usable resolver).
-func CheckSPF(ctx context.Context, domain string, selfTest []netip.Addr, opts ...Option) (*Check, error) {
+// *spf.Report. The error is set only when the check could not run (an invalid domain
+// name, no usable resolver).
+func CheckSPF(ctx context.Context, domain string, opts ...Option) (*Check, error) {
+	return CheckSPFSelfTest(ctx, domain, nil, opts...)
+}
+
+// CheckSPFSelfTest is CheckSPF plus check_host() for each sending IP; the results are
+// in the report's self_tests.
+func CheckSPFSelfTest(ctx context.Context, domain string, selfTest []netip.Addr, opts ...Option) (*Check, error) {
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err

@@ -31,7 +31,7 @@ func TestCheckSPFAuditStatus(t *testing.T) {
 		{"no record fails", "nothing.example", StatusFail, "spf.missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := CheckSPF(context.Background(), tc.domain, nil, spfDemo(t))
+			c, err := CheckSPF(context.Background(), tc.domain, spfDemo(t))
 			require.NoError(t, err)
 			assert.Equal(t, "spf", c.ID)
 			assert.Equal(t, tc.want, c.Status, c.Summary)
@@ -45,8 +45,12 @@ func TestCheckSPFAuditStatus(t *testing.T) {
 			assert.IsType(t, &spf.Report{}, c.Details)
 		})
 	}
-	_, err := CheckSPF(context.Background(), "not a domain", nil, spfDemo(t))
+	_, err := CheckSPF(context.Background(), "not a domain", spfDemo(t))
 	assert.Error(t, err)
+	c, err := CheckSPFSelfTest(context.Background(), "good.example", []netip.Addr{netip.MustParseAddr("192.0.2.1")}, spfDemo(t))
+	require.NoError(t, err)
+	require.Len(t, c.Details.(*spf.Report).SelfTests, 1)
+	assert.Equal(t, spf.Pass, c.Details.(*spf.Report).SelfTests[0].Outcome.Result)
 }
 
 func TestCheckSPFHostStatusFollowsTheResult(t *testing.T) {
