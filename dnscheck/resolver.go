@@ -274,8 +274,8 @@ func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, b
 	var lastTCP bool
 	var lastErr error
 	for i := 0; i < n.attempts; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, "", false, fmt.Errorf("dnscheck: %s %s: %w", q.Question[0].Name, dns.TypeToString[q.Question[0].Qtype], err)
+		if expired(ctx) {
+			break
 		}
 		server := n.servers[i%len(n.servers)]
 		resp, tcp, err := n.try(ctx, q, server)
@@ -292,11 +292,26 @@ func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, b
 	if last != nil {
 		return last, lastServer, lastTCP, nil
 	}
-	if ctx.Err() != nil {
-		lastErr = ctx.Err()
+	q0 := q.Question[0]
+	if expired(ctx) {
+		cause := ctx.Err()
+		if cause == nil {
+			cause = context.DeadlineExceeded
+		}
+		return nil, "", false, fmt.Errorf("%w: %s %s: %w", ErrTimeout, q0.Name, dns.TypeToString[q0.Qtype], cause)
 	}
 	return nil, "", false, fmt.Errorf("%w: %s %s after %d attempts: %v", ErrTimeout,
-		q.Question[0].Name, dns.TypeToString[q.Question[0].Qtype], n.attempts, lastErr)
+		q0.Name, dns.TypeToString[q0.Qtype], n.attempts, lastErr)
+}
+
+// expired reports a cancelled context or a passed deadline (a socket deadline can fire
+// a moment before the context's own timer does).
+func expired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 // try sends q to one server over UDP, and again over TCP if the answer is truncated.

@@ -131,14 +131,16 @@ func (z *Zone) Answer(req *dns.Msg) *dns.Msg {
 			return resp
 		}
 		var cname *dns.CNAME
+		found := false
 		for _, rr := range rrs {
 			if rr.Header().Rrtype == q.Qtype || q.Qtype == dns.TypeANY {
 				resp.Answer = append(resp.Answer, withOwner(rr, name))
+				found = true
 			} else if c, ok := rr.(*dns.CNAME); ok {
 				cname = c
 			}
 		}
-		if cname == nil || q.Qtype == dns.TypeCNAME || len(resp.Answer) > 0 && q.Qtype != dns.TypeANY {
+		if cname == nil || found {
 			return resp
 		}
 		resp.Answer = append(resp.Answer, withOwner(cname, name))

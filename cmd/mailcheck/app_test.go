@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/miekg/dns"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const demoZone = "../../testdata/zones/demo.zone"
+
+// runCLI runs the CLI in-process and returns its exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	code := run(append([]string{"mailcheck"}, args...), e)
+	return code, out.String(), errOut.String()
+}
+
+func TestFlagsWorkBeforeAndAfterTheDomain(t *testing.T) {
+	orders := [][]string{
+		{"--zone", demoZone, "--format", "json", "mx", "example.com"},
+		{"mx", "example.com", "--zone", demoZone, "--format", "json"},
+		{"mx", "--format=json", "example.com", "--zone=" + demoZone},
+		{"--format", "json", "mx", "--zone", demoZone, "--", "example.com"},
+	}
+	var first string
+	for _, args := range orders {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, errOut := runCLI(t, args...)
+			require.Equal(t, 0, code, errOut)
+			assert.True(t, json.Valid([]byte(out)))
+			if first == "" {
+				first = out
+			}
+			assert.JSONEq(t, first, out)
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	srv := dnstest.Start(t, dnstest.Zone(t, "slow.test. IN MX 10 mx.slow.test.\nmx.slow.test. IN A 198.51.99.1\n"))
+	srv.SetFault("mx.slow.test", dns.TypeAAAA, dnstest.Fault{Drop: true})
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"a healthy domain exits 0", []string{"--zone", demoZone, "mx", "example.com"}, 0, ""},
+		{"a failed check exits 1", []string{"--zone", demoZone, "mx", "broken.example"}, 1, ""},
+		{"a DNS timeout with no failure exits 3", []string{"--resolver", srv.Addr, "--timeout", "1s", "mx", "slow.test"}, 3, ""},
+		{"an unknown flag exits 2", []string{"mx", "--bogus", "example.com"}, 2, "bogus"},
+		{"a missing domain exits 2", []string{"--zone", demoZone, "mx"}, 2, "exactly one DOMAIN"},
+		{"two domains exit 2", []string{"--zone", demoZone, "mx", "a.example", "b.example"}, 2, "exactly one DOMAIN"},
+		{"an IP address as the domain exits 2", []string{"--zone", demoZone, "mx", "192.0.2.1"}, 2, "IP address"},
+		{"a label over 63 octets exits 2", []string{"--zone", demoZone, "mx", strings.Repeat("x", 64) + ".com"}, 2, "63"},
+		{"a name over 253 octets exits 2", []string{"--zone", demoZone, "mx", strings.Repeat("abcdefghi.", 26) + "com"}, 2, "253"},
+		{"an empty domain exits 2", []string{"--zone", demoZone, "mx", ""}, 2, "empty"},
+		{"invalid characters exit 2", []string{"--zone", demoZone, "mx", "exa_mple!.com"}, 2, "not allowed"},
+		{"an unreadable zone file exits 2", []string{"--zone", "no/such/file.zone", "mx", "example.com"}, 2, "no such file"},
+		{"a bad format exits 2", []string{"--zone", demoZone, "--format", "xml", "mx", "example.com"}, 2, "text or json"},
+		{"an unknown command exits 2", []string{"frobnicate", "example.com"}, 2, "unknown command"},
+		{"no arguments show help and exit 2", nil, 2, ""},
+		{"--help exits 0", []string{"--help"}, 0, ""},
+		{"a command's --help exits 0", []string{"mx", "--help"}, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tc.args...)
+			assert.Equal(t, tc.code, code, errOut)
+			assert.Contains(t, errOut, tc.stderr)
+			assert.NotContains(t, errOut, "goroutine", "no stack trace")
+			if tc.code == 2 && tc.stderr != "" {
+				assert.Equal(t, 1, strings.Count(errOut, "\n"), "usage errors are one line")
+			}
+		})
+	}
+}
+
+func TestBadZoneFileNamesTheLine(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.zone")
+	require.NoError(t, os.WriteFile(bad, []byte("ok.test. IN A 192.0.2.1\n\nbad.test. IN MX notanumber mx.test.\n"), 0o644))
+	code, _, errOut := runCLI(t, "--zone", bad, "mx", "ok.test")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "line 3")
+}
+
+func TestHelpTeaches(t *testing.T) {
+	_, out, _ := runCLI(t, "--help")
+	for _, want := range []string{"mx", "--zone", "--resolver", "--format", "--no-color", "Exit codes", "3 no failure found"} {
+		assert.Contains(t, out, want)
+	}
+	_, out, _ = runCLI(t, "mx", "--help")
+	assert.Contains(t, out, "RFC 7505")
+}
+
+func TestUnicodeDomainShownInBothForms(t *testing.T) {
+	zone := filepath.Join(t.TempDir(), "idn.zone")
+	require.NoError(t, os.WriteFile(zone, []byte("xn--bcher-kva.example. IN MX 0 .\n"), 0o644))
+	code, out, errOut := runCLI(t, "--zone", zone, "mx", "bücher.example")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "xn--bcher-kva.example (bücher.example)")
+	_, out, _ = runCLI(t, "--zone", zone, "--format", "json", "mx", "bücher.example")
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	assert.Equal(t, "xn--bcher-kva.example", v["domain"])
+	assert.Equal(t, "bücher.example", v["domain_unicode"])
+}
+
+func TestColourOnlyOnATerminal(t *testing.T) {
+	run1 := func(terminal bool, noColor string, args ...string) string {
+		var out bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out, terminal: terminal,
+			getenv: func(k string) string {
+				if k == "NO_COLOR" {
+					return noColor
+				}
+				return ""
+			}}
+		run(append([]string{"mailcheck", "--zone", demoZone, "mx", "broken.example"}, args...), e)
+		return out.String()
+	}
+	assert.Contains(t, run1(true, ""), "\x1b[")
+	assert.NotContains(t, run1(false, ""), "\x1b[", "not a terminal")
+	assert.NotContains(t, run1(true, "1"), "\x1b[", "NO_COLOR")
+	assert.NotContains(t, run1(true, "", "--no-color"), "\x1b[", "--no-color")
+}
+
+func TestCleanEscapesWhatCouldDriveATerminal(t *testing.T) {
+	tests := map[string]string{
+		"plain text stays":             "v=spf1 -all",
+		"escape sequence":              "red \x1b[31mtext",
+		"carriage return":              "over\rwrite",
+		"bell and NUL":                 "\a\x00",
+		"C1 control":                   "a\u009bb",
+		"right-to-left override":       "invoice\u202efdp.exe",
+		"zero-width space":             "ex\u200bample",
+		"invalid UTF-8":                "bad\xff\xfe",
+		"non-ASCII letters stay as is": "bücher",
+	}
+	for name, in := range tests {
+		t.Run(name, func(t *testing.T) {
+			out := clean(in)
+			for _, r := range out {
+				assert.False(t, unsafeRune(r), "%q survived in %q", r, out)
+			}
+			assert.True(t, strings.ToValidUTF8(out, "") == out)
+		})
+	}
+	assert.Equal(t, `red \x1b[31mtext`, clean("red \x1b[31mtext"))
+	assert.Equal(t, `invoice\u202efdp.exe`, clean("invoice\u202efdp.exe"))
+	assert.Equal(t, "bücher", clean("bücher"))
+}
+
+// The JSON of `mailcheck mx` is the documented schema; the golden file shows it.
+func TestMXJSONGolden(t *testing.T) {
+	for _, domain := range []string{"example.com", "broken.example", "parked.example"} {
+		t.Run(domain, func(t *testing.T) {
+			_, out, errOut := runCLI(t, "--zone", demoZone, "--format", "json", "mx", domain)
+			require.True(t, json.Valid([]byte(out)), errOut)
+			golden := filepath.Join("testdata", "mx-"+domain+".json")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
+			assert.JSONEq(t, string(want), out)
+		})
+	}
+}
