@@ -68,6 +68,17 @@ type Result struct {
 	RecordText string `json:"record,omitempty"`
 	// FoundAt is the owner name of the applied record, e.g. "_dmarc.example.com".
 	FoundAt string `json:"found_at,omitempty"`
+	// Source says how the applied record relates to Domain.
+	Source Source `json:"source,omitempty"`
+	// EffectivePolicy is what RFC 9989 receivers apply to failing mail from Domain,
+	// after inheritance and t=y; empty when no policy applies.
+	EffectivePolicy Policy `json:"effective_policy,omitempty"`
+	// SubdomainPolicy is the same for an existing subdomain without its own record.
+	SubdomainPolicy Policy `json:"subdomain_policy,omitempty"`
+	// NonexistentPolicy is the same for a subdomain that does not exist.
+	NonexistentPolicy Policy `json:"nonexistent_policy,omitempty"`
+	// Tags is the applied record's tag table: every tag's value in force, explicit or default.
+	Tags []Setting `json:"tags,omitempty"`
 	// Discovery holds every lookup and the RFC 9989 and RFC 7489 outcomes.
 	Discovery *Discovery `json:"discovery"`
 	// Destinations are the report destinations of the applied record.
@@ -90,6 +101,9 @@ func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
 	if o.Applies {
 		res.Record, res.RecordText = o.Record, o.Record.Raw
 		res.FoundAt = "_dmarc." + o.PolicyDomain
+		res.Source = o.Source
+		res.EffectivePolicy, res.SubdomainPolicy, res.NonexistentPolicy = o.Policy, o.SubdomainPolicy, o.NonexistentPolicy
+		res.Tags = o.Record.Settings()
 	}
 
 	c.lookupFindings(disc)
@@ -101,7 +115,11 @@ func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
 	}
 	if o.Applies {
 		c.recordFindings(disc, o)
-		res.Destinations = c.destinations(ctx, r, o)
+		// A Public Suffix Domain's report addresses are its operator's business, not
+		// something the owner of this domain can fix: they are not checked.
+		if o.Source != AtPublicSuffixDomain {
+			res.Destinations = c.destinations(ctx, r, o)
+		}
 	}
 	c.mismatch(disc)
 	if err := ctx.Err(); err != nil {

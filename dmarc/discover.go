@@ -61,6 +61,10 @@ type Lookup struct {
 	CNAME string `json:"cname,omitempty"`
 	// Err is the DNS failure, if the question could not be answered.
 	Err error `json:"-"`
+	// Error is Err as text, for JSON.
+	Error string `json:"error,omitempty"`
+	// Problem is ParseError as text, for JSON.
+	Problem string `json:"parse_error,omitempty"`
 }
 
 // Failed reports a DNS failure (not "no record").
@@ -253,7 +257,7 @@ func lookup(ctx context.Context, r Resolver, domain string) *Lookup {
 	txts, err := r.LookupTXT(ctx, l.Name)
 	if err != nil {
 		if !isNotFound(err) {
-			l.Err = err
+			l.Err, l.Error = err, err.Error()
 		}
 		return l
 	}
@@ -266,6 +270,9 @@ func lookup(ctx context.Context, r Resolver, domain string) *Lookup {
 	}
 	if len(l.DMARC) == 1 { // more than one: all discarded (RFC 9989 §4.10 step 2)
 		l.Record, l.ParseError = Parse(l.DMARC[0])
+		if l.ParseError != nil {
+			l.Problem = l.ParseError.Error()
+		}
 	}
 	return l
 }
