@@ -252,6 +252,18 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 		}
 		c.add(f)
 	}
+	if o.Source == AtDomain && o.SubdomainPolicyDomain != "" && o.SubdomainPolicyDomain != o.PolicyDomain {
+		for _, tag := range []string{"sp", "np"} {
+			if rec.Explicit(tag) {
+				c.add(Finding{
+					Code: "dmarc.sp-ignored", Severity: finding.Info,
+					Message: fmt.Sprintf("%s=%s at %s is not used: subdomains of %s take their policy from _dmarc.%s, the Organizational Domain", tag, rec.value(tag), name, disc.Domain, o.SubdomainPolicyDomain),
+					Fix:     fmt.Sprintf("Set the subdomain policy at _dmarc.%s, or add psd=n here to make %s its own Organizational Domain.", o.SubdomainPolicyDomain, disc.Domain),
+					Ref:     "RFC 9989 §4.7, §4.10.2", Evidence: ev(tag + "=" + rec.value(tag)),
+				})
+			}
+		}
+	}
 	// The record's own policy for the domain, before t=y.
 	written := rec.Policy
 	if o.Source != AtDomain {

@@ -70,6 +70,8 @@ func TestCheckTriggersEachFinding(t *testing.T) {
 		{"leading whitespace is reported", "ws.example", []string{"dmarc.leading-whitespace"}},
 		{"another TXT at _dmarc is reported", "unrelated.example", []string{"dmarc.unrelated-txt"}},
 		{"a SERVFAIL on the record is a DNS error", "dnserr.example", []string{"dmarc.dns-error", "dmarc.missing"}},
+		{"sp below the organizational domain is ignored", "sp.parent.example", []string{"dmarc.sp-ignored"}},
+		{"fo without ruf is ignored", "fo.example", []string{"dmarc.fo-without-ruf"}},
 		{"multiple records with a valid parent differ between RFC 9989 and RFC 7489", "multi.parent.example", []string{"dmarc.discovery-mismatch", "dmarc.inherited", "dmarc.multiple-records"}},
 	}
 	for _, tt := range tests {

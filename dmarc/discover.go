@@ -93,6 +93,10 @@ type Outcome struct {
 	SubdomainPolicy Policy `json:"subdomain_policy,omitempty"`
 	// NonexistentPolicy is applied to failing mail from a subdomain that does not exist.
 	NonexistentPolicy Policy `json:"nonexistent_policy,omitempty"`
+	// SubdomainPolicyDomain is where the record for the domain's subdomains is
+	// published; it differs from PolicyDomain when the domain's own record is not
+	// at its Organizational Domain (RFC 9989 §4.7: sp is then ignored).
+	SubdomainPolicyDomain string `json:"subdomain_policy_domain,omitempty"`
 	// Percent is the share of failing mail the policy is applied to (pct, RFC 7489
 	// receivers only; always 100 for RFC 9989).
 	Percent int `json:"percent,omitempty"`
@@ -397,6 +401,7 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 	child := "x." + domain
 	if cl, _, _ := choose9989(child, d.chain(child)); cl != nil {
 		_, o.SubdomainPolicy, o.NonexistentPolicy = effective9989(cl.Record)
+		o.SubdomainPolicyDomain = cl.Domain
 	}
 	return o
 }

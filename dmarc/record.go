@@ -232,6 +232,16 @@ func Parse(txt string) (*Record, error) {
 			}
 			continue
 		}
+		if i := strings.IndexAny(seg.text, "\r\n"); i >= 0 {
+			// RFC 9989 §4.8: dmarc-sep and equals allow only WSP, and dmarc-value is
+			// printable, so a line break (which the DKIM tag-list would fold) is an error.
+			if len(r.Tags) == 0 {
+				return nil, &SyntaxError{Offset: seg.off + i, Msg: "a line break is not allowed in a DMARC record"}
+			}
+			r.issue("dmarc.syntax", finding.Error, "", seg.text, seg.off+i,
+				fmt.Sprintf("syntax error at offset %d: a line break is not allowed in a DMARC record; receivers ignore this part of the record", seg.off+i), "RFC 9989 §4.8")
+			continue
+		}
 		tags, err := taglist.Parse(seg.text)
 		if err != nil {
 			var te *taglist.Error
@@ -289,8 +299,16 @@ func (r *Record) issue(code string, sev Severity, tag, value string, off int, ms
 }
 
 func (r *Record) invalid(t Tag, want string) {
+	consequence := "receivers use the default instead"
+	ref := "RFC 9989 §4.8"
+	if t.Name == "p" || t.Name == "sp" || t.Name == "np" {
+		// RFC 9989 §4.10.1: an invalid p, sp or np makes the whole record act as p=none
+		// when rua holds a valid URI, and be ignored otherwise.
+		consequence = "receivers then treat the whole record as p=none if rua holds a valid URI, and ignore it otherwise"
+		ref = "RFC 9989 §4.8, §4.10.1"
+	}
 	r.issue("dmarc.invalid-value", finding.Error, t.Name, t.Value, t.Offset,
-		fmt.Sprintf("%s=%q is not valid (want %s); receivers use the default instead", t.Name, t.Value, want), "RFC 9989 §4.8")
+		fmt.Sprintf("%s=%q is not valid (want %s); %s", t.Name, t.Value, want, consequence), ref)
 }
 
 // apply interprets one tag after v. index is its position in r.Tags.
@@ -420,6 +438,16 @@ func (r *Record) finish() {
 		// REQUIRED, so older receivers ignore the record unless rua is valid.
 		r.issue("dmarc.missing-p", finding.Warning, "p", "", len(r.Raw),
 			"the record has no p tag: RFC 9989 receivers treat it as p=none, RFC 7489 receivers apply no policy unless rua holds a valid URI", "RFC 9989 §4.7, RFC 7489 §6.6.3")
+	}
+	if r.explicit["fo"] && len(r.FailureURIs) == 0 {
+		// RFC 9989 §4.7: fo MUST be ignored without ruf.
+		for _, t := range r.Tags {
+			if t.Name == "fo" {
+				r.issue("dmarc.fo-without-ruf", finding.Info, "fo", t.Value, t.Offset,
+					"fo is set but there is no valid ruf, so receivers ignore it", "RFC 9989 §4.7")
+				break
+			}
+		}
 	}
 	if !r.explicit["sp"] {
 		r.SubdomainPolicy = r.Policy

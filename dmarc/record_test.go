@@ -88,6 +88,8 @@ func TestParseReportsProblems(t *testing.T) {
 		{"leading whitespace is reported", " v=DMARC1; p=none", []string{"dmarc.leading-whitespace"}, 0},
 		{"an empty tag between semicolons is a syntax problem", "v=DMARC1;; p=none", []string{"dmarc.syntax"}, 9},
 		{"a bad character is a syntax error with its offset", "v=DMARC1; p=none; rua=mailto:a@example.com\x01", []string{"dmarc.syntax"}, 42},
+		{"a line break is a syntax error", "v=DMARC1; p=none;\r\n rua=mailto:a@example.com", []string{"dmarc.syntax"}, 17},
+		{"fo without ruf is noted", "v=DMARC1; p=none; fo=1", []string{"dmarc.fo-without-ruf"}, 18},
 		{"a trailing semicolon and whitespace are fine", "v=DMARC1; p=none; ", nil, 0},
 	}
 	for _, tt := range tests {
@@ -113,6 +115,7 @@ func TestParseRejectsNonDMARC(t *testing.T) {
 		{"v must be first", "p=none; v=DMARC1", 0},
 		{"an empty record is not DMARC", "", 0},
 		{"a record starting with a semicolon is not DMARC", ";v=DMARC1", 0},
+		{"a line break in the version tag is not DMARC", "v=\r\n DMARC1; p=none", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
