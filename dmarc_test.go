@@ -3,6 +3,7 @@ package mailcheck
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
@@ -75,4 +76,25 @@ func TestCheckDMARCDetailsNameTheDocumentedFields(t *testing.T) {
 func TestCheckDMARCRejectsABadDomain(t *testing.T) {
 	_, err := CheckDMARC(context.Background(), "not a domain", dmarcZone(t, "dmarc-findings.zone"))
 	assert.ErrorIs(t, err, dnscheck.ErrInvalidDomain)
+}
+
+// CheckDMARC on the DMARC test zone, offline.
+func ExampleCheckDMARC() {
+	z, err := dnscheck.LoadZoneFile("testdata/zones/dmarc-findings.zone")
+	if err != nil {
+		panic(err)
+	}
+	c, err := CheckDMARC(context.Background(), "testing.example", WithResolver(dnscheck.NewZoneResolver(z)))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Status)
+	fmt.Println(c.Summary)
+	for _, f := range c.Findings {
+		fmt.Println(f.Severity, f.Code)
+	}
+	// Output:
+	// warn
+	// Policy quarantine, published at _dmarc.testing.example; subdomains: quarantine.
+	// warning dmarc.testing
 }

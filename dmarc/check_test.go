@@ -72,6 +72,7 @@ func TestCheckTriggersEachFinding(t *testing.T) {
 		{"a SERVFAIL on the record is a DNS error", "dnserr.example", []string{"dmarc.dns-error", "dmarc.missing"}},
 		{"sp below the organizational domain is ignored", "sp.parent.example", []string{"dmarc.sp-ignored"}},
 		{"fo without ruf is ignored", "fo.example", []string{"dmarc.fo-without-ruf"}},
+		{"an https report URI is not mailto", "https.example", []string{"dmarc.non-mailto-uri"}},
 		{"multiple records with a valid parent differ between RFC 9989 and RFC 7489", "multi.parent.example", []string{"dmarc.discovery-mismatch", "dmarc.inherited", "dmarc.multiple-records"}},
 	}
 	for _, tt := range tests {
