@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/dnstest"
@@ -129,5 +130,23 @@ func TestCheckRejectsInvalidDomains(t *testing.T) {
 	for _, d := range []string{"", "a..b", "bad domain.example", "caf\u00e9.example"} {
 		_, err := Check(context.Background(), srv.Resolver(t), d)
 		assert.ErrorIs(t, err, ErrInvalidDomain, d)
+	}
+}
+
+func TestCheckTurnsATimeoutIntoIncompleteFindings(t *testing.T) {
+	srv := startZone(t, "dmarc-findings.zone")
+	srv.SetFault("_dmarc.ok.example", dns.TypeTXT, dnstest.Fault{Drop: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	res, err := Check(ctx, srv.Resolver(t), "ok.example")
+	require.NoError(t, err)
+	assert.True(t, res.Discovery.Incomplete)
+	require.NotEmpty(t, res.Findings)
+	assert.Equal(t, "dmarc.dns-error", res.Findings[0].Code)
+	assert.Equal(t, "timeout", res.Findings[0].Evidence.Rcode)
+	for _, f := range res.Findings {
+		if f.Severity == "error" {
+			assert.True(t, f.Incomplete, "%s must not be a definite failure", f.Code)
+		}
 	}
 }

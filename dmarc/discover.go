@@ -196,8 +196,9 @@ func normalize(domain string) (string, error) {
 
 // Discover finds the DMARC policy that applies to domain by the RFC 9989 DNS Tree
 // Walk and by RFC 7489 (the domain, then its Public Suffix List Organizational
-// Domain). The error is set only for an invalid domain or a cancelled context; DNS
-// failures are recorded in the Lookups and mark the Discovery Incomplete.
+// Domain). The error is set only for an invalid domain; DNS failures, including an
+// expired or cancelled context, are recorded in the Lookups and mark the Discovery
+// Incomplete.
 func Discover(ctx context.Context, r Resolver, domain string) (*Discovery, error) {
 	d, err := normalize(domain)
 	if err != nil {
@@ -209,9 +210,6 @@ func Discover(ctx context.Context, r Resolver, domain string) (*Discovery, error
 	// Organizational Domain (and so the subdomain policy) depends on the records above.
 	for _, name := range TreeWalk(d) {
 		l := lookup(ctx, r, name)
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		disc.Lookups = append(disc.Lookups, l)
 		if l.Record != nil && l.Record.PSD != PSDUnknown {
 			break

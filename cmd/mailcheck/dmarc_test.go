@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -91,4 +94,14 @@ func TestDMARCJSONGolden(t *testing.T) {
 			assert.JSONEq(t, string(want), out)
 		})
 	}
+}
+
+func TestDMARCTimeoutExitsIncomplete(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile(dmarcFindingsZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, z)
+	srv.SetFault("_dmarc.ok.example", dns.TypeTXT, dnstest.Fault{Drop: true})
+	code, out, errOut := runCLI(t, "--resolver", srv.Addr, "--timeout", "1s", "dmarc", "ok.example")
+	assert.Equal(t, 3, code, errOut)
+	assert.Contains(t, out, "DNS error")
 }
