@@ -168,6 +168,19 @@ func (c *checker) lookupFindings(disc *Discovery) {
 			if IsDMARC(t) {
 				continue
 			}
+			if looksLikeDMARC(t) {
+				msg := "it does not start with v=DMARC1"
+				if _, err := Parse(t); err != nil {
+					msg = err.Error()
+				}
+				c.add(Finding{
+					Code: "dmarc.syntax", Severity: finding.Error,
+					Message: fmt.Sprintf("%s holds %q, meant as a DMARC record, but receivers ignore it: %s", l.Name, truncate(t, 60), msg),
+					Fix:     "The record must start with exactly \"v=DMARC1;\" (upper case), e.g. \"v=DMARC1; p=none; rua=mailto:dmarc-reports@" + l.Domain + "\".",
+					Ref:     "RFC 9989 §4.7, §4.8", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Records: []string{t}},
+				})
+				continue
+			}
 			if isSPF(t) {
 				c.add(Finding{
 					Code: "dmarc.spf-at-dmarc", Severity: finding.Warning,
@@ -431,6 +444,12 @@ func (c *checker) mailState(ctx context.Context, r Resolver, d Destination) Mail
 		return fail("A/AAAA", err)
 	}
 	return noMail(host + " has no MX and no address records")
+}
+
+// looksLikeDMARC spots a record meant as DMARC that receivers will not recognize,
+// such as "v=dmarc1" or "v=DMARC 1".
+func looksLikeDMARC(t string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.Join(strings.Fields(t), "")), "v=dmarc")
 }
 
 func isSPF(t string) bool {

@@ -46,6 +46,7 @@ func TestCheckTriggersEachFinding(t *testing.T) {
 		{"no record anywhere is reported missing", "missing.example", []string{"dmarc.missing"}},
 		{"two records at one name leave no usable policy", "multi.example", []string{"dmarc.missing", "dmarc.multiple-records"}},
 		{"a record that does not parse is ignored", "notparsed.example", []string{"dmarc.missing", "dmarc.syntax"}},
+		{"a lower-case version is a syntax error and no record", "lowercase.example", []string{"dmarc.missing", "dmarc.syntax"}},
 		{"a syntax error inside a record is reported with its offset", "syntax.example", []string{"dmarc.syntax"}},
 		{"an invalid policy value is reported", "badvalue.example", []string{"dmarc.invalid-value", "dmarc.missing-p", "dmarc.policy-none"}},
 		{"a duplicate tag is reported", "dup.example", []string{"dmarc.duplicate-tag"}},
