@@ -151,3 +151,30 @@ func TestCheckTurnsATimeoutIntoIncompleteFindings(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRFC9989Examples(t *testing.T) {
+	srv := startZone(t, "dmarc-rfc-examples.zone")
+	tests := []struct {
+		name   string
+		domain string
+		policy Policy
+		want   []string
+	}{
+		{"B.2.3 monitoring with third-party failure reports", "example.com", None, []string{"dmarc.policy-none"}},
+		{"B.2.5 a subdomain in testing mode", "test.example.com", None, []string{"dmarc.testing"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Check(context.Background(), srv.Resolver(t), tt.domain)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, findingCodes(res.Findings))
+			assert.Equal(t, tt.policy, res.EffectivePolicy)
+			for _, d := range res.Destinations {
+				if d.External {
+					assert.Equal(t, Authorized, d.Authorization, d.URI.URI)
+				}
+				assert.Equal(t, HasMX, d.Mail, d.URI.URI)
+			}
+		})
+	}
+}

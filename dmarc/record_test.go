@@ -217,3 +217,31 @@ func ExampleParse() {
 	// np=reject explicit=false
 	// dmarc@example.com 10485760
 }
+
+func TestParseRFC9989Examples(t *testing.T) {
+	// RFC 9989 Appendix B.2 and B.3.1, with the TXT strings joined.
+	tests := []struct {
+		name   string
+		record string
+		policy Policy
+		rua    int
+		ruf    int
+	}{
+		{"B.2.1 monitoring mode", "v=DMARC1; p=none; rua=mailto:dmarc-feedback@example.com", None, 1, 0},
+		{"B.2.2 per-message failure reports", "v=DMARC1; p=none; rua=mailto:dmarc-feedback@example.com; ruf=mailto:auth-reports@example.com", None, 1, 1},
+		{"B.2.3 failure reports to a third party", "v=DMARC1; p=none; rua=mailto:dmarc-feedback@example.com; ruf=mailto:auth-reports@thirdparty.example.net", None, 1, 1},
+		{"B.2.5 testing with two aggregate URIs", "v=DMARC1; p=quarantine; rua=mailto:dmarc-feedback@example.com,mailto:tld-test@thirdparty.example.net; t=y", Quarantine, 2, 0},
+		{"B.2.5 after testing", "v=DMARC1; p=reject; rua=mailto:dmarc-feedback@example.com,mailto:tld-test@thirdparty.example.net", Reject, 2, 0},
+		{"B.3.1 the receiver example", "v=DMARC1; p=reject; aspf=r; rua=mailto:dmarc-feedback@example.com", Reject, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Parse(tt.record)
+			require.NoError(t, err)
+			assert.Empty(t, r.Issues)
+			assert.Equal(t, tt.policy, r.Policy)
+			assert.Len(t, r.AggregateURIs, tt.rua)
+			assert.Len(t, r.FailureURIs, tt.ruf)
+		})
+	}
+}
