@@ -144,6 +144,10 @@ func (c *checker) lookupFindings(disc *Discovery) {
 			})
 			continue
 		}
+		// Records above the Organizational Domain belong to someone else (a PSO).
+		if !within(l.Domain, o.OrganizationalDomain) && !within(l.Domain, disc.RFC7489.OrganizationalDomain) {
+			continue
+		}
 		if len(l.DMARC) > 1 {
 			c.add(Finding{
 				Code: "dmarc.multiple-records", Severity: finding.Error,
@@ -249,6 +253,12 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 			Ref:     "RFC 9989 §4.10.1", Evidence: ev("source: " + string(o.Source)),
 		})
 	}
+	if o.Source == AtPublicSuffixDomain {
+		// The PSD record's own flaws are its operator's to fix; what matters here is
+		// that the domain has no record of its own, which dmarc.inherited says.
+		c.policyFindings(disc, o)
+		return
+	}
 	for _, is := range rec.Issues {
 		f := Finding{
 			Code: is.Code, Severity: is.Severity, Message: is.Message + fmt.Sprintf(" (at offset %d)", is.Offset),
@@ -273,6 +283,24 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 				})
 			}
 		}
+	}
+	c.policyFindings(disc, o)
+	if len(rec.AggregateURIs) == 0 {
+		c.add(Finding{
+			Code: "dmarc.no-rua", Severity: finding.Warning,
+			Message: fmt.Sprintf("the record at %s asks for no aggregate reports, so you cannot see who sends mail as %s or whether it passes", name, disc.Domain),
+			Fix:     fmt.Sprintf("Add rua=mailto:dmarc-reports@%s: \"%s; rua=mailto:dmarc-reports@%s\"", o.PolicyDomain, rec.Suggested(), o.PolicyDomain),
+			Ref:     "RFC 9989 §4.7, RFC 9990", Evidence: ev(""),
+		})
+	}
+}
+
+// policyFindings judges the policy in force: none, a weak subdomain policy, testing.
+func (c *checker) policyFindings(disc *Discovery, o Outcome) {
+	rec := o.Record
+	name := "_dmarc." + o.PolicyDomain
+	ev := func(detail string) *finding.Evidence {
+		return &finding.Evidence{Name: name, Type: "TXT", Records: []string{rec.Raw}, Detail: detail}
 	}
 	// The record's own policy for the domain, before t=y.
 	written := rec.Policy
@@ -309,14 +337,6 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 			Message: fmt.Sprintf("t=y: RFC 9989 receivers apply %s instead of %s to failing mail from %s; RFC 7489 receivers ignore t", o.Policy, written, disc.Domain),
 			Fix:     "Remove t=y once reports show your mail passes, so the published policy applies.",
 			Ref:     "RFC 9989 §4.7", Evidence: ev("t=y"),
-		})
-	}
-	if len(rec.AggregateURIs) == 0 {
-		c.add(Finding{
-			Code: "dmarc.no-rua", Severity: finding.Warning,
-			Message: fmt.Sprintf("the record at %s asks for no aggregate reports, so you cannot see who sends mail as %s or whether it passes", name, disc.Domain),
-			Fix:     fmt.Sprintf("Add rua=mailto:dmarc-reports@%s: \"%s; rua=mailto:dmarc-reports@%s\"", o.PolicyDomain, rec.Suggested(), o.PolicyDomain),
-			Ref:     "RFC 9989 §4.7, RFC 9990", Evidence: ev(""),
 		})
 	}
 }
@@ -450,6 +470,11 @@ func (c *checker) mailState(ctx context.Context, r Resolver, d Destination) Mail
 // such as "v=dmarc1" or "v=DMARC 1".
 func looksLikeDMARC(t string) bool {
 	return strings.HasPrefix(strings.ToLower(strings.Join(strings.Fields(t), "")), "v=dmarc")
+}
+
+// within reports whether name is domain or one of its subdomains.
+func within(name, domain string) bool {
+	return domain != "" && (name == domain || strings.HasSuffix(name, "."+domain))
 }
 
 func isSPF(t string) bool {

@@ -178,3 +178,12 @@ func TestCheckRFC9989Examples(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckLeavesAPSDRecordsFlawsToItsOperator(t *testing.T) {
+	srv := startZone(t, "dmarc-discovery.zone")
+	res, err := Check(context.Background(), srv.Resolver(t), "mail.mega.bank")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dmarc.discovery-mismatch", "dmarc.inherited"}, findingCodes(res.Findings))
+	assert.Empty(t, res.Destinations, "the PSO's report addresses are not checked")
+	assert.Equal(t, AtPublicSuffixDomain, res.Source)
+}
