@@ -58,6 +58,7 @@ func commands(e *env) []*cli.Command {
 	return []*cli.Command{
 		mxCommand(e),
 		spfCommand(e),
+		dmarcCommand(e),
 	}
 }
 
