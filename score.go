@@ -197,16 +197,42 @@ func gradeOf(score int) string {
 }
 
 // fixFirst ranks every item short of full points by the total score it would add.
+// When a category's first item (its record) earned nothing, the other items of the
+// category are consequences of the same missing or broken record, so they fold into
+// one entry; entries with the same fix text fold too.
 func fixFirst(cats []Category, weights float64) []FixItem {
 	var out []FixItem
+	add := func(f FixItem) {
+		for i := range out {
+			if out[i].Fix == f.Fix {
+				out[i].Gain += f.Gain
+				return
+			}
+		}
+		out = append(out, f)
+	}
 	for _, cat := range cats {
-		for _, it := range cat.Items {
-			if it.State != ItemScored || it.Points == PointsFull || cat.Possible == 0 || it.Fix == "" {
+		var base *FixItem
+		for i, it := range cat.Items {
+			if it.State != ItemScored || it.Points == PointsFull || cat.Possible == 0 {
 				continue
 			}
 			gain := 100 * float64(cat.Weight) * float64(PointsFull-it.Points) / float64(cat.Possible) / weights
-			out = append(out, FixItem{Item: it.ID, Gain: math.Round(gain*10) / 10, Title: it.Name, Fix: it.Fix})
+			switch {
+			case i == 0 && it.Points == PointsNone:
+				base = &FixItem{Item: it.ID, Gain: gain, Title: it.Name, Fix: it.Fix}
+			case base != nil:
+				base.Gain += gain
+			case it.Fix != "":
+				add(FixItem{Item: it.ID, Gain: gain, Title: it.Name, Fix: it.Fix})
+			}
 		}
+		if base != nil && base.Fix != "" {
+			add(*base)
+		}
+	}
+	for i := range out {
+		out[i].Gain = math.Round(out[i].Gain*10) / 10
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Gain > out[j].Gain })
 	if len(out) > 5 {
