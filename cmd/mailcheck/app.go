@@ -68,11 +68,13 @@ func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:  "mailcheck",
 		Usage: "find out why your email is not delivered, and what to publish so it is",
-		UsageText: "mailcheck [global options] command [options] DOMAIN\n\n" +
+		UsageText: "mailcheck [options] DOMAIN            the full scored report (same as `mailcheck check DOMAIN`)\n" +
+			"mailcheck [options] command [arguments]  one check: mx, spf, dmarc, dkim, attachments\n\n" +
 			"Examples:\n" +
-			"   mailcheck mx example.com\n" +
-			"   mailcheck mx --format json example.com\n" +
-			"   mailcheck --zone testdata/zones/demo.zone mx example.com   (offline, from a zone file)",
+			"   mailcheck example.com\n" +
+			"   mailcheck example.com --profile bulk-sender --ip 192.0.2.10 --format json\n" +
+			"   mailcheck spf example.com --ip 192.0.2.10 --sender bounce@example.com\n" +
+			"   mailcheck --zone testdata/zones/demo.zone example.com   (offline, from a zone file)",
 		Description: "Exit codes: 0 no failure (warnings allowed); 1 at least one check failed;\n" +
 			"2 usage or input error; 3 no failure found but the check is incomplete (DNS errors).\n" +
 			"Flags may come before or after the domain.",

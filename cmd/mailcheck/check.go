@@ -73,7 +73,7 @@ func reportAction(c *cli.Context, e *env) error {
 			return err
 		}
 	} else {
-		printReport(&printer{w: e.stdout, color: run.opts.color}, rep)
+		printReport(&printer{w: e.stdout, color: run.opts.color, brief: true}, rep)
 	}
 	if min := c.Int("min-score"); c.IsSet("min-score") && rep.Score < min {
 		return &exitError{code: exitFail, msg: fmt.Sprintf("score %d is below --min-score %d", rep.Score, min)}

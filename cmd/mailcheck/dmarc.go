@@ -74,6 +74,9 @@ func printDMARC(p *printer, r *dmarc.Result) {
 		p.line("  RFC 7489  %s", line)
 	}
 
+	if p.brief {
+		return // the domain report shows the policy, not the tag table
+	}
 	p.line("")
 	// The value column is as wide as the longest value (a long rua is rare), so the
 	// table fits 80 columns in the usual case.

@@ -16,6 +16,8 @@ import (
 type printer struct {
 	w     io.Writer
 	color bool
+	// brief asks detail printers for the key facts only (the domain report).
+	brief bool
 }
 
 const (
