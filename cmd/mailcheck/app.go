@@ -57,6 +57,7 @@ func usageError(format string, args ...any) error {
 func commands(e *env) []*cli.Command {
 	return []*cli.Command{
 		mxCommand(e),
+		spfCommand(e),
 		dmarcCommand(e),
 	}
 }
