@@ -59,6 +59,7 @@ func commands(e *env) []*cli.Command {
 		mxCommand(e),
 		spfCommand(e),
 		dmarcCommand(e),
+		dkimCommand(e),
 	}
 }
 
