@@ -74,18 +74,27 @@ func printDMARC(p *printer, r *dmarc.Result) {
 		p.line("  RFC 7489  %s", line)
 	}
 
+	if p.brief {
+		return // the domain report shows the policy, not the tag table
+	}
 	p.line("")
-	p.line("  %-6s %-44s %-9s %s", "TAG", "VALUE", "SET", "MEANING")
+	// The value column is as wide as the longest value (a long rua is rare), so the
+	// table fits 80 columns in the usual case.
+	width := len("VALUE")
+	for _, s := range r.Tags {
+		width = max(width, min(len(clean(s.Value)), 40), len("(none)"))
+	}
+	p.line("  %-6s %-*s %-9s %s", "TAG", width, "VALUE", "SET", "MEANING")
 	for _, s := range r.Tags {
 		v := s.Value
 		if v == "" {
 			v = "(none)"
 		}
-		set := "default"
+		set := fmt.Sprintf("%-9s", "default")
 		if s.Explicit {
-			set = p.paint(ansiBold, "explicit")
+			set = p.paint(ansiBold, fmt.Sprintf("%-9s", "explicit"))
 		}
-		p.line("  %-6s %-44s %-9s %s", s.Tag, clean(v), set, s.Meaning)
+		p.line("  %-6s %-*s %s %s", s.Tag, width, clean(v), set, s.Meaning)
 	}
 
 	if len(r.Destinations) > 0 {
