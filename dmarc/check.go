@@ -54,6 +54,9 @@ type Destination struct {
 	Authorization Authorization `json:"authorization"`
 	// AuthorizationName is the name queried for the authorization record.
 	AuthorizationName string `json:"authorization_name,omitempty"`
+	// Override lists the URIs the report consumer's authorization record names for
+	// this tag instead (RFC 9989 Appendix B.2.4); receivers send there.
+	Override []string `json:"override,omitempty"`
 	// Mail says whether the mailbox domain accepts mail.
 	Mail MailState `json:"mail"`
 }
@@ -209,10 +212,18 @@ func (c *checker) lookupFindings(disc *Discovery) {
 func (c *checker) missing(disc *Discovery) {
 	d := disc.Domain
 	inc := disc.Incomplete
+	// Suggest the registered domain: a record there covers the domain and its siblings.
+	org, covers := disc.RFC7489.OrganizationalDomain, ""
+	if org == "" {
+		org = d
+	}
+	if org != d {
+		covers = " (it covers " + d + " too)"
+	}
 	c.add(Finding{
 		Code: "dmarc.missing", Severity: finding.Error, Incomplete: inc,
 		Message: fmt.Sprintf("no DMARC policy applies to %s: %s", d, disc.RFC9989.Reason),
-		Fix:     fmt.Sprintf("Publish a TXT record at _dmarc.%s: \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\", then move to p=quarantine or p=reject once reports show all your mail passes.", disc.RFC9989.OrganizationalDomain, disc.RFC9989.OrganizationalDomain),
+		Fix:     fmt.Sprintf("Publish a TXT record at _dmarc.%s: \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\"%s, then move to p=quarantine or p=reject once reports show all your mail passes.", org, org, covers),
 		Ref:     "RFC 9989 §4.10.1", Evidence: &finding.Evidence{Name: "_dmarc." + d, Type: "TXT"},
 	})
 }
@@ -378,9 +389,9 @@ func (c *checker) destinations(ctx context.Context, r Resolver, o Outcome) []Des
 			if u.Host != "" && OrganizationalDomain(u.Host) != policyOrg {
 				d.External = true
 				if prev, ok := auth[u.Host]; ok {
-					d.Authorization, d.AuthorizationName = prev.Authorization, prev.AuthorizationName
+					d.Authorization, d.AuthorizationName, d.Override = prev.Authorization, prev.AuthorizationName, prev.Override
 				} else {
-					d.Authorization, d.AuthorizationName = c.authorize(ctx, r, o.PolicyDomain, d)
+					d.Authorization, d.AuthorizationName, d.Override = c.authorize(ctx, r, o.PolicyDomain, d)
 					auth[u.Host] = d
 				}
 			}
@@ -400,7 +411,7 @@ func (c *checker) destinations(ctx context.Context, r Resolver, o Outcome) []Des
 
 // authorize queries <policy-domain>._report._dmarc.<host> (RFC 9990 §3, RFC 7489 §7.1).
 // A wildcard *._report._dmarc.<host> answers it through the DNS itself.
-func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string, d Destination) (Authorization, string) {
+func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string, d Destination) (Authorization, string, []string) {
 	name := policyDomain + "._report._dmarc." + d.URI.Host
 	txts, err := r.LookupTXT(ctx, name)
 	if err != nil && !isNotFound(err) {
@@ -410,11 +421,11 @@ func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string
 			Fix:     "Check again later; if it persists, ask the report receiver to fix its DNS.",
 			Ref:     "RFC 9990 §3, RFC 7489 §7.1", Evidence: &finding.Evidence{Name: name, Type: "TXT", Rcode: rcodeOf(err)},
 		})
-		return Unverified, name
+		return Unverified, name, nil
 	}
 	for _, t := range txts {
 		if IsDMARC(t) {
-			return Authorized, name
+			return Authorized, name, overrides(t, d)
 		}
 	}
 	c.add(Finding{
@@ -423,7 +434,27 @@ func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string
 		Fix:     fmt.Sprintf("Ask the operator of %s to publish TXT \"v=DMARC1\" at %s (or *._report._dmarc.%s), or use an address under %s.", d.URI.Host, name, d.URI.Host, policyDomain),
 		Ref:     "RFC 9990 §3, RFC 7489 §7.1", Evidence: &finding.Evidence{Name: name, Type: "TXT", Records: txts},
 	})
-	return Unauthorized, name
+	return Unauthorized, name, nil
+}
+
+// overrides returns the URIs an authorization record names for d's tag, when they
+// stay on the destination's host (RFC 9989 Appendix B.2.4).
+func overrides(txt string, d Destination) []string {
+	rec, err := Parse(txt)
+	if err != nil {
+		return nil
+	}
+	uris := rec.AggregateURIs
+	if d.Tag == "ruf" {
+		uris = rec.FailureURIs
+	}
+	var out []string
+	for _, u := range uris {
+		if u.Host == d.URI.Host {
+			out = append(out, u.String())
+		}
+	}
+	return out
 }
 
 // mailState checks that the mailbox domain can receive mail: MX, or an address as

@@ -187,3 +187,15 @@ func TestCheckLeavesAPSDRecordsFlawsToItsOperator(t *testing.T) {
 	assert.Empty(t, res.Destinations, "the PSO's report addresses are not checked")
 	assert.Equal(t, AtPublicSuffixDomain, res.Source)
 }
+
+func TestCheckShowsADestinationOverride(t *testing.T) {
+	srv := startZone(t, "dmarc-rfc-examples.zone")
+	res, err := Check(context.Background(), srv.Resolver(t), "example.com")
+	require.NoError(t, err)
+	require.Len(t, res.Destinations, 2)
+	ruf := res.Destinations[1]
+	assert.Equal(t, "ruf", ruf.Tag)
+	assert.Equal(t, Authorized, ruf.Authorization)
+	assert.Equal(t, []string{"mailto:failure-reports@thirdparty.example.net"}, ruf.Override)
+	assert.Empty(t, res.Destinations[0].Override, "rua stays inside example.com")
+}

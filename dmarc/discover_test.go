@@ -155,3 +155,17 @@ func ExampleAligned() {
 	// false
 	// example.co.uk
 }
+
+func TestDiscoverSkipsALevelWithMultipleRecords(t *testing.T) {
+	srv := startZone(t, "dmarc-findings.zone")
+	d, err := Discover(context.Background(), srv.Resolver(t), "multi.parent.example")
+	require.NoError(t, err)
+	l := d.Lookup("multi.parent.example")
+	require.NotNil(t, l)
+	assert.Len(t, l.DMARC, 2)
+	assert.Nil(t, l.Record, "two records at one name: none is usable")
+	assert.Equal(t, "parent.example", d.RFC9989.PolicyDomain, "RFC 9989 walks on to the valid parent")
+	assert.Equal(t, Quarantine, d.RFC9989.Policy)
+	assert.False(t, d.RFC7489.Applies, "RFC 7489 stops at the domain")
+	assert.Contains(t, d.RFC7489.Reason, "2 DMARC records")
+}

@@ -104,6 +104,9 @@ func printDMARC(p *printer, r *dmarc.Result) {
 			state := "internal"
 			if d.External {
 				state = "external, " + string(d.Authorization)
+				if len(d.Override) > 0 {
+					state += " (reports go to " + clean(strings.Join(d.Override, ", ")) + ")"
+				}
 			}
 			mail := ""
 			if d.Mail != dmarc.NotMail {
