@@ -87,7 +87,8 @@ type Result struct {
 	// Destinations are the report destinations of the applied record.
 	Destinations []Destination `json:"destinations,omitempty"`
 	// Findings are the diagnostics, most important first within each step.
-	Findings []Finding `json:"findings"`
+	// Left out of JSON: a report carries them once, at the check level.
+	Findings []Finding `json:"-"`
 }
 
 // Check discovers the DMARC policy for domain, judges the record, and checks its

@@ -46,7 +46,8 @@ type Report struct {
 	// SelfTests are check_host() results for the IPs given with WithSelfTest.
 	SelfTests []SelfTest `json:"self_tests,omitempty"`
 	// Findings are the diagnostics, most serious first.
-	Findings []Finding `json:"findings"`
+	// Left out of JSON: a report carries them once, at the check level.
+	Findings []Finding `json:"-"`
 }
 
 // SelfTest is one check_host() evaluation of the audit's self-test.
