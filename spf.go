@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/miekg/dns"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/finding"
@@ -38,28 +37,11 @@ func CheckSPFSelfTest(ctx context.Context, domain string, selfTest []netip.Addr,
 		defer cancel()
 	}
 	r := cfg.resolver
-	rep, err := spf.Audit(ctx, r, d.ASCII, spf.WithSelfTest(selfTest...), spf.WithType99Lookup(type99Lookup(r)))
+	rep, err := spf.Audit(ctx, r, d.ASCII, spf.WithSelfTest(selfTest...), spf.WithType99Lookup(r.LookupType99SPF))
 	if err != nil {
 		return nil, err
 	}
 	return newCheck("spf", d, rep.Findings, spfAuditSummary(rep), rep), nil
-}
-
-// type99Lookup reads RR type 99 (SPF) records, which spf.Resolver cannot express.
-func type99Lookup(r *dnscheck.Resolver) func(context.Context, string) ([]string, error) {
-	return func(ctx context.Context, name string) ([]string, error) {
-		ans, err := r.Query(ctx, name, dns.TypeSPF)
-		if err != nil {
-			return nil, err
-		}
-		var out []string
-		for _, rr := range ans.Final() {
-			if s, ok := rr.(*dns.SPF); ok {
-				out = append(out, strings.Join(s.Txt, ""))
-			}
-		}
-		return out, nil
-	}
 }
 
 func spfAuditSummary(rep *spf.Report) string {
