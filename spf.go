@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 
-
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/finding"
 	"github.com/mailcheck/mailcheck/spf"
