@@ -29,6 +29,7 @@ func TestCheckSPFAuditStatus(t *testing.T) {
 		{"a record over the lookup limit fails", "heavy.example", StatusFail, "spf.lookup-limit"},
 		{"an IP in a: fails", "broken.example", StatusFail, "spf.ip-in-domain-spec"},
 		{"no record fails", "nothing.example", StatusFail, "spf.missing"},
+		{"a type 99 record beside the TXT record warns", "type99.example", StatusWarn, "spf.type99"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := CheckSPF(context.Background(), tc.domain, spfDemo(t))
