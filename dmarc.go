@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/mailcheck/mailcheck/dmarc"
-	"github.com/mailcheck/mailcheck/dnscheck"
 )
 
 // CheckDMARC finds the DMARC policy that applies to the domain (RFC 9989 DNS Tree Walk,
@@ -14,19 +13,11 @@ import (
 // subdomain_policy, tags (value and explicit or default), destinations, discovery.
 // The error is set only when the check could not run; DNS failures are findings.
 func CheckDMARC(ctx context.Context, domain string, opts ...Option) (*Check, error) {
-	cfg, err := buildConfig(opts)
+	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
 	if err != nil {
 		return nil, err
 	}
-	d, err := dnscheck.NormalizeDomain(domain)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
-		defer cancel()
-	}
+	defer cancel()
 	res, err := dmarc.Check(ctx, cfg.resolver, d.ASCII)
 	if err != nil {
 		return nil, err

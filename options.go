@@ -1,6 +1,7 @@
 package mailcheck
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -78,4 +79,23 @@ func WithSelectors(selectors ...string) Option {
 // check_host() for each, and the bulk-sender profile checks their reverse DNS.
 func WithSendingIPs(ips ...netip.Addr) Option {
 	return func(c *config) { c.ips = append(c.ips, ips...) }
+}
+
+// begin is the common start of a domain check: options applied, the domain validated
+// and converted to its A-label, the context bounded by WithTimeout. The caller must
+// call cancel.
+func begin(ctx context.Context, domain string, opts []Option) (context.Context, context.CancelFunc, *config, dnscheck.Domain, error) {
+	cfg, err := buildConfig(opts)
+	if err != nil {
+		return nil, nil, nil, dnscheck.Domain{}, err
+	}
+	d, err := dnscheck.NormalizeDomain(domain)
+	if err != nil {
+		return nil, nil, nil, dnscheck.Domain{}, err
+	}
+	cancel := context.CancelFunc(func() {})
+	if cfg.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
+	}
+	return ctx, cancel, cfg, d, nil
 }

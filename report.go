@@ -62,29 +62,18 @@ func (r *Report) Failed() bool {
 // the report, which is then marked incomplete.
 func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, error) {
 	start := time.Now()
-	cfg, err := buildConfig(opts)
+	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
 	if err != nil {
 		return nil, err
 	}
-	d, err := dnscheck.NormalizeDomain(domain)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
-		defer cancel()
-	}
+	defer cancel()
 	// The checks run with the shared resolver and no timeout of their own: the
 	// context above bounds them all.
 	shared := []Option{WithResolver(cfg.resolver)}
 	runs := []func() (*Check, error){
 		func() (*Check, error) { return CheckMX(ctx, d.ASCII, shared...) },
 		func() (*Check, error) {
-			if len(cfg.ips) > 0 {
-				return CheckSPFSelfTest(ctx, d.ASCII, cfg.ips, shared...)
-			}
-			return CheckSPF(ctx, d.ASCII, shared...)
+			return CheckSPF(ctx, d.ASCII, append(shared, WithSendingIPs(cfg.ips...))...)
 		},
 		func() (*Check, error) { return CheckDMARC(ctx, d.ASCII, shared...) },
 		func() (*Check, error) {

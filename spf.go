@@ -13,30 +13,17 @@ import (
 
 // CheckSPF audits the domain's SPF policy (RFC 7208) without a client IP: the record,
 // its include/redirect tree, lookup and void counts, and findings. Details is the
-// *spf.Report. The error is set only when the check could not run (an invalid domain
-// name, no usable resolver).
+// *spf.Report. With WithSendingIPs, check_host() is also evaluated for each IP and the
+// results are in the report's self_tests. The error is set only when the check could
+// not run (an invalid domain name, no usable resolver).
 func CheckSPF(ctx context.Context, domain string, opts ...Option) (*Check, error) {
-	return CheckSPFSelfTest(ctx, domain, nil, opts...)
-}
-
-// CheckSPFSelfTest is CheckSPF plus check_host() for each sending IP; the results are
-// in the report's self_tests.
-func CheckSPFSelfTest(ctx context.Context, domain string, selfTest []netip.Addr, opts ...Option) (*Check, error) {
-	cfg, err := buildConfig(opts)
+	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
 	if err != nil {
 		return nil, err
 	}
-	d, err := dnscheck.NormalizeDomain(domain)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
-		defer cancel()
-	}
+	defer cancel()
 	r := cfg.resolver
-	rep, err := spf.Audit(ctx, r, d.ASCII, spf.WithSelfTest(selfTest...), spf.WithType99Lookup(r.LookupType99SPF))
+	rep, err := spf.Audit(ctx, r, d.ASCII, spf.WithSelfTest(cfg.ips...), spf.WithType99Lookup(r.LookupType99SPF))
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func TestCheckSPFAuditStatus(t *testing.T) {
 	}
 	_, err := CheckSPF(context.Background(), "not a domain", spfDemo(t))
 	assert.Error(t, err)
-	c, err := CheckSPFSelfTest(context.Background(), "good.example", []netip.Addr{netip.MustParseAddr("192.0.2.1")}, spfDemo(t))
+	c, err := CheckSPF(context.Background(), "good.example", WithSendingIPs(netip.MustParseAddr("192.0.2.1")), spfDemo(t))
 	require.NoError(t, err)
 	require.Len(t, c.Details.(*spf.Report).SelfTests, 1)
 	assert.Equal(t, spf.Pass, c.Details.(*spf.Report).SelfTests[0].Outcome.Result)

@@ -81,7 +81,7 @@ func spfAudit(c *cli.Context, e *env, domain string, ips []netip.Addr) error {
 		return err
 	}
 	defer cancel()
-	check, err := mailcheck.CheckSPFSelfTest(ctx, d.ASCII, ips, mailcheck.WithResolver(r))
+	check, err := mailcheck.CheckSPF(ctx, d.ASCII, mailcheck.WithResolver(r), mailcheck.WithSendingIPs(ips...))
 	if err != nil {
 		return usageError("%v", err)
 	}
