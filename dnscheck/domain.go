@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -36,6 +37,9 @@ func NormalizeDomain(s string) (Domain, error) {
 	}
 	if _, err := netip.ParseAddr(strings.Trim(in, "[]")); err == nil {
 		return Domain{}, fmt.Errorf("%w: %q is an IP address, not a domain name", ErrInvalidDomain, s)
+	}
+	if !utf8.ValidString(in) {
+		return Domain{}, fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidDomain, s)
 	}
 	ascii := in
 	if !isASCII(in) || strings.Contains(strings.ToLower(in), "xn--") {
