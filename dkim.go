@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/mailcheck/mailcheck/dkim"
@@ -15,20 +16,14 @@ import (
 // domain's MX hosts and SPF includes first. Details is the *dkim.Result. The error
 // is set only when the check could not run (an invalid domain or selector).
 func CheckDKIM(ctx context.Context, domain string, selectors []string, opts ...Option) (*Check, error) {
-	cfg, err := buildConfig(opts)
+	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
 	if err != nil {
 		return nil, err
 	}
-	d, err := dnscheck.NormalizeDomain(domain)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
-		defer cancel()
-	}
+	defer cancel()
 	hints := providerHints(ctx, cfg.resolver, d.ASCII)
+	// WithSelectors adds to the argument; dkim.Check asks each name once.
+	selectors = append(slices.Clone(selectors), cfg.selectors...)
 	res, err := dkim.Check(ctx, cfg.resolver, d.ASCII, dkim.WithSelectors(selectors...), dkim.WithProviderHints(hints...))
 	if err != nil {
 		return nil, err

@@ -60,6 +60,15 @@ func TestCheckDKIM(t *testing.T) {
 	}
 }
 
+func TestCheckDKIMTakesSelectorsAsOptionsToo(t *testing.T) {
+	c, err := CheckDKIM(context.Background(), "broken.example", []string{"old"}, dkimDemo(t), WithSelectors("old", "nope"))
+	require.NoError(t, err)
+	res := c.Details.(*dkim.Result)
+	assert.Equal(t, "old", res.Keys[0].Selector)
+	assert.Equal(t, "nope", res.Keys[1].Selector)
+	assert.False(t, res.Keys[2].Discovered && res.Keys[2].Selector == "old")
+}
+
 func TestCheckDKIMRejectsBadInput(t *testing.T) {
 	_, err := CheckDKIM(context.Background(), "exa mple.com", nil, dkimDemo(t))
 	assert.Error(t, err)
