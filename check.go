@@ -47,6 +47,8 @@ type Check struct {
 	Findings      []Finding `json:"findings"`
 	// Details holds the check's facts; its shape depends on ID (see the README).
 	Details any `json:"details,omitempty"`
+	// Points is what the check earned in a domain report (absent outside reports).
+	Points *Points `json:"points,omitempty"`
 }
 
 // Incomplete reports whether a DNS failure left part of the check undone.

@@ -29,3 +29,26 @@ func ExampleCheckMX() {
 	// error mx.private-address
 	// error mx.no-address
 }
+
+// CheckDomain on the bundled demo zone, offline: the grade, the caps that hold it down,
+// and the first fix.
+func ExampleCheckDomain() {
+	zone, err := dnscheck.LoadZoneFile("testdata/zones/demo.zone")
+	if err != nil {
+		panic(err)
+	}
+	rep, err := mailcheck.CheckDomain(context.Background(), "nodmarc.example",
+		mailcheck.WithResolver(dnscheck.NewZoneResolver(zone)))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("grade", rep.Grade, "score", rep.Score)
+	for _, c := range rep.Caps {
+		fmt.Println("cap:", c.MaxGrade, c.Reason)
+	}
+	fmt.Println("first fix:", rep.FixFirst[0].Title)
+	// Output:
+	// grade D score 70
+	// cap: D No DMARC record.
+	// first fix: One valid DMARC record
+}

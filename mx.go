@@ -12,19 +12,11 @@ import (
 // targets. The error is set only when the check could not run (an invalid domain name,
 // no usable resolver); DNS failures are findings and make the status "error".
 func CheckMX(ctx context.Context, domain string, opts ...Option) (*Check, error) {
-	cfg, err := buildConfig(opts)
+	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
 	if err != nil {
 		return nil, err
 	}
-	d, err := dnscheck.NormalizeDomain(domain)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
-		defer cancel()
-	}
+	defer cancel()
 	res, err := dnscheck.CheckMX(ctx, cfg.resolver, d.ASCII)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,10 @@
 package mailcheck
 
 import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
@@ -10,8 +14,11 @@ import (
 type Option func(*config)
 
 type config struct {
-	resolver *dnscheck.Resolver
-	timeout  time.Duration
+	resolver  *dnscheck.Resolver
+	timeout   time.Duration
+	profile   Profile
+	selectors []string
+	ips       []netip.Addr
 }
 
 // WithResolver makes the check use r (and its cache) instead of a new Resolver on the
@@ -27,6 +34,12 @@ func buildConfig(opts []Option) (*config, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	if c.profile == "" {
+		c.profile = ProfileDefault
+	}
+	if !slices.Contains(Profiles, c.profile) {
+		return nil, fmt.Errorf("mailcheck: unknown profile %q (want one of %v)", c.profile, Profiles)
+	}
 	if c.resolver == nil {
 		r, err := dnscheck.New(dnscheck.Options{})
 		if err != nil {
@@ -35,4 +48,54 @@ func buildConfig(opts []Option) (*config, error) {
 		c.resolver = r
 	}
 	return c, nil
+}
+
+// Profile selects what a domain report expects of the domain.
+type Profile string
+
+// The profiles (see SCORING.md).
+const (
+	// ProfileDefault judges a domain that sends and receives mail.
+	ProfileDefault Profile = "default"
+	// ProfileBulkSender adds the Gmail/Yahoo/Microsoft bulk-sender requirements as a checklist.
+	ProfileBulkSender Profile = "bulk-sender"
+	// ProfileParked judges a domain that sends no mail: null MX, "v=spf1 -all",
+	// DMARC p=reject for the domain and its subdomains; no DKIM expected.
+	ProfileParked Profile = "parked"
+)
+
+// Profiles lists the valid profiles.
+var Profiles = []Profile{ProfileDefault, ProfileBulkSender, ProfileParked}
+
+// WithProfile selects the scoring profile (ProfileDefault if unset).
+func WithProfile(p Profile) Option { return func(c *config) { c.profile = p } }
+
+// WithSelectors adds DKIM selectors to look up besides the probed common ones.
+func WithSelectors(selectors ...string) Option {
+	return func(c *config) { c.selectors = append(c.selectors, selectors...) }
+}
+
+// WithSendingIPs names the IPs the domain sends from: the SPF self-test evaluates
+// check_host() for each, and the bulk-sender profile checks their reverse DNS.
+func WithSendingIPs(ips ...netip.Addr) Option {
+	return func(c *config) { c.ips = append(c.ips, ips...) }
+}
+
+// begin is the common start of a domain check: options applied, the domain validated
+// and converted to its A-label, the context bounded by WithTimeout. The caller must
+// call cancel.
+func begin(ctx context.Context, domain string, opts []Option) (context.Context, context.CancelFunc, *config, dnscheck.Domain, error) {
+	cfg, err := buildConfig(opts)
+	if err != nil {
+		return nil, nil, nil, dnscheck.Domain{}, err
+	}
+	d, err := dnscheck.NormalizeDomain(domain)
+	if err != nil {
+		return nil, nil, nil, dnscheck.Domain{}, err
+	}
+	cancel := context.CancelFunc(func() {})
+	if cfg.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
+	}
+	return ctx, cancel, cfg, d, nil
 }

@@ -243,3 +243,23 @@ func (r *Resolver) LookupCNAME(ctx context.Context, host string) (string, error)
 	}
 	return dns.Fqdn(host), nil
 }
+
+// LookupType99SPF returns the text of RR type 99 (SPF) records at name. RFC 7208 §3.1
+// retired the type; receivers never read it, so its presence is only worth a note.
+func (r *Resolver) LookupType99SPF(ctx context.Context, name string) ([]string, error) {
+	rrs, err := r.lookup(ctx, name, dns.TypeSPF)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rr := range rrs {
+		if s, ok := rr.(*dns.SPF); ok {
+			strs := make([]string, len(s.Txt))
+			for i, t := range s.Txt {
+				strs[i] = unescapeTXT(t)
+			}
+			out = append(out, strings.Join(strs, ""))
+		}
+	}
+	return out, nil
+}

@@ -223,6 +223,13 @@ func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answe
 		return c.ans, c.err
 	}
 	v, err, _ := r.flight.Do(fmt.Sprintf("%s/%d", key.name, key.qtype), func() (any, error) {
+		// Another flight may have finished between the cache check above and here.
+		r.mu.Lock()
+		c, ok := r.cache[key]
+		r.mu.Unlock()
+		if ok {
+			return c.ans, c.err
+		}
 		ans, err := r.query(ctx, key.name, qtype)
 		// A cancelled caller says nothing about the name: do not remember it.
 		if ctx.Err() == nil {
@@ -339,4 +346,26 @@ func (s zoneSource) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string,
 		return nil, "", false, err
 	}
 	return s.z.Answer(q), "zone", false, nil
+}
+
+// Offline reports whether the Resolver answers from a zone file rather than the network
+// (so facts such as DNSSEC validation cannot be observed).
+func (r *Resolver) Offline() bool {
+	_, ok := r.source.(zoneSource)
+	return ok
+}
+
+// Validated reports whether the upstream resolver validated name's answers with DNSSEC
+// (the AD bit on its SOA answer, RFC 4035 §3.2.3). Only a validating resolver sets the
+// bit, so false means "unsigned, or the resolver does not validate". The error is set
+// when the lookup failed.
+func (r *Resolver) Validated(ctx context.Context, name string) (bool, error) {
+	ans, err := r.Query(ctx, name, dns.TypeSOA)
+	if err != nil {
+		return false, err
+	}
+	if ans.Rcode != dns.RcodeSuccess && ans.Rcode != dns.RcodeNameError {
+		return false, fmt.Errorf("dnscheck: SOA %s: %s", name, ans.RcodeText())
+	}
+	return ans.Authenticated, nil
 }

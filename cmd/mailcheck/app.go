@@ -56,7 +56,11 @@ func usageError(format string, args ...any) error {
 // commands lists every subcommand, one constructor each.
 func commands(e *env) []*cli.Command {
 	return []*cli.Command{
+		checkCommand(e),
 		mxCommand(e),
+		spfCommand(e),
+		dmarcCommand(e),
+		dkimCommand(e),
 		attachmentsCommand(e),
 	}
 }
@@ -65,15 +69,17 @@ func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:  "mailcheck",
 		Usage: "find out why your email is not delivered, and what to publish so it is",
-		UsageText: "mailcheck [global options] command [options] DOMAIN\n\n" +
+		UsageText: "mailcheck [options] DOMAIN            the full scored report (same as `mailcheck check DOMAIN`)\n" +
+			"mailcheck [options] command [arguments]  one check: mx, spf, dmarc, dkim, attachments\n\n" +
 			"Examples:\n" +
-			"   mailcheck mx example.com\n" +
-			"   mailcheck mx --format json example.com\n" +
-			"   mailcheck --zone testdata/zones/demo.zone mx example.com   (offline, from a zone file)",
+			"   mailcheck example.com\n" +
+			"   mailcheck example.com --profile bulk-sender --ip 192.0.2.10 --format json\n" +
+			"   mailcheck spf example.com --ip 192.0.2.10 --sender bounce@example.com\n" +
+			"   mailcheck --zone testdata/zones/demo.zone example.com   (offline, from a zone file)",
 		Description: "Exit codes: 0 no failure (warnings allowed); 1 at least one check failed;\n" +
 			"2 usage or input error; 3 no failure found but the check is incomplete (DNS errors).\n" +
 			"Flags may come before or after the domain.",
-		Flags:                globalFlags(),
+		Flags:                append(globalFlags(), reportFlags()...),
 		Commands:             commands(e),
 		Reader:               e.stdin,
 		Writer:               e.stdout,
@@ -86,8 +92,11 @@ func newApp(e *env) *cli.App {
 				cli.ShowAppHelp(c)
 				return &exitError{code: exitUsage}
 			}
-			return usageError("unknown command %q; see `mailcheck --help` for the commands (e.g. `mailcheck mx %s`)",
-				c.Args().First(), c.Args().First())
+			if c.NArg() > 1 {
+				return usageError("unknown command %q; see `mailcheck --help` for the commands, or give one DOMAIN for the full report",
+					c.Args().First())
+			}
+			return reportAction(c, e)
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError("%v", err)
@@ -295,8 +304,11 @@ func (run *domainRun) emit(check *mailcheck.Check, details func(*printer)) error
 // domainArg returns the single DOMAIN argument, validated and in both forms.
 func domainArg(c *cli.Context) (dnscheck.Domain, error) {
 	if c.NArg() != 1 {
-		return dnscheck.Domain{}, usageError("%s needs exactly one DOMAIN argument (got %d); see `mailcheck %s --help`",
-			c.Command.Name, c.NArg(), c.Command.Name)
+		cmd := "mailcheck"
+		if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+			cmd += " " + c.Command.Name
+		}
+		return dnscheck.Domain{}, usageError("%s needs exactly one DOMAIN argument (got %d); see `%s --help`", cmd, c.NArg(), cmd)
 	}
 	d, err := dnscheck.NormalizeDomain(c.Args().First())
 	if err != nil {

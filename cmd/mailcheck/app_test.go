@@ -180,3 +180,23 @@ func TestMXJSONGolden(t *testing.T) {
 		})
 	}
 }
+
+// TXT records full of terminal escapes must never reach the terminal raw.
+func TestHostileDNSDataIsEscaped(t *testing.T) {
+	const zone = "../../testdata/zones/hostile.zone"
+	for _, cmd := range [][]string{{}, {"spf"}, {"dmarc"}, {"dkim"}, {"mx"}} {
+		t.Run(strings.Join(append([]string{"mailcheck"}, cmd...), " "), func(t *testing.T) {
+			args := append([]string{"--zone", zone}, cmd...)
+			_, out, errOut := runCLI(t, append(args, "hostile.example")...)
+			require.NotEmpty(t, out, errOut)
+			for i, r := range out + errOut {
+				if r != '\n' && unsafeRune(r) {
+					t.Fatalf("raw %U at offset %d of the output", r, i)
+				}
+			}
+			if len(cmd) == 0 || cmd[0] == "spf" || cmd[0] == "dmarc" { // these print the records
+				assert.Contains(t, out, `\x1b`, "the escape is shown, escaped")
+			}
+		})
+	}
+}

@@ -16,6 +16,8 @@ import (
 type printer struct {
 	w     io.Writer
 	color bool
+	// brief asks detail printers for the key facts only (the domain report).
+	brief bool
 }
 
 const (
@@ -124,9 +126,10 @@ func (p *printer) findings(fs []mailcheck.Finding) {
 			if f.Severity.Rank() != rank {
 				continue
 			}
-			p.line("  %s %s  %s", p.severityMark(f), p.paint(ansiDim, clean(f.Code)), clean(f.Message))
+			p.line("  %s %s", p.severityMark(f), p.paint(ansiDim, clean(f.Code)))
+			p.wrapped("          ", clean(f.Message))
 			if f.Fix != "" {
-				p.line("          fix: %s", clean(f.Fix))
+				p.wrapped("          ", "fix: "+clean(f.Fix))
 			}
 			if f.Ref != "" {
 				p.line("          ref: %s", clean(f.Ref))
@@ -157,4 +160,26 @@ func exitFor(statuses ...mailcheck.Status) error {
 		return nil
 	}
 	return &exitError{code: code}
+}
+
+// textWidth is the width text output wraps prose at.
+const textWidth = 80
+
+// wrapped prints text wrapped at textWidth, every line starting with indent. Words
+// longer than a line (records, URLs) are kept whole rather than broken.
+func (p *printer) wrapped(indent, text string) {
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(indent) && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > textWidth {
+			p.line("%s", line)
+			line = indent + "  "
+		}
+		if len(line) > len(indent) && !strings.HasSuffix(line, "  ") || len(line) > len(indent)+2 {
+			line += " "
+		}
+		line += word
+	}
+	if strings.TrimSpace(line) != "" {
+		p.line("%s", line)
+	}
 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/miekg/dns"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestReportIsTheDefaultAction(t *testing.T) {
+	orders := [][]string{
+		{"--zone", demoZone, "--format", "json", "example.com"},
+		{"example.com", "--zone", demoZone, "--format", "json"},
+		{"check", "example.com", "--format=json", "--zone", demoZone},
+		{"--format", "json", "check", "--zone", demoZone, "example.com"},
+	}
+	var first map[string]any
+	for _, args := range orders {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, errOut := runCLI(t, args...)
+			require.Equal(t, 0, code, errOut)
+			var rep map[string]any
+			require.NoError(t, json.Unmarshal([]byte(out), &rep))
+			delete(rep, "elapsed_ms")
+			if first == nil {
+				first = rep
+			}
+			assert.Equal(t, first, rep)
+			assert.Equal(t, "A", rep["grade"])
+		})
+	}
+}
+
+// The report's JSON carries every documented top-level field.
+func TestReportJSONSchema(t *testing.T) {
+	_, out, _ := runCLI(t, "--zone", demoZone, "--format", "json", "--profile", "bulk-sender", "hosted.example")
+	var rep map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	for _, field := range []string{"domain", "score", "grade", "scoring_version", "profile", "incomplete", "caps",
+		"categories", "checks", "fix_first", "checklist", "queries", "elapsed_ms"} {
+		assert.Contains(t, rep, field)
+	}
+	var checks []map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(rep["checks"], &checks))
+	require.Len(t, checks, 4)
+	for _, c := range checks {
+		for _, field := range []string{"id", "status", "summary", "findings", "points"} {
+			assert.Contains(t, c, field)
+		}
+	}
+}
+
+func TestReportExitCodes(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile(demoZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, z)
+	srv.SetFault("_dmarc.example.com", dns.TypeTXT, dnstest.Fault{Drop: true})
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"a grade-A domain exits 0", []string{"--zone", demoZone, "example.com"}, 0},
+		{"a failing domain exits 1", []string{"--zone", demoZone, "nodmarc.example"}, 1},
+		{"one record timing out exits 3", []string{"--resolver", srv.Addr, "example.com"}, 3},
+		{"a score under --min-score exits 1", []string{"--zone", demoZone, "--min-score", "95", "hosted.example"}, 1},
+		{"a score at --min-score exits 0", []string{"--zone", demoZone, "--min-score", "90", "hosted.example"}, 0},
+		{"an unknown profile exits 2", []string{"--zone", demoZone, "--profile", "spammer", "example.com"}, 2},
+		{"a bad --ip exits 2", []string{"--zone", demoZone, "--ip", "300.1.1.1", "example.com"}, 2},
+		{"the parked profile on a parked domain exits 0", []string{"--zone", demoZone, "--profile", "parked", "parked.example"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tc.args...)
+			assert.Equal(t, tc.code, code, errOut)
+		})
+	}
+}
+
+func TestReportTextShowsGradeFactsAndFixes(t *testing.T) {
+	code, out, _ := runCLI(t, "--zone", demoZone, "spflimit.example")
+	assert.Equal(t, 1, code)
+	for _, want := range []string{
+		"spflimit.example  grade D", "Grade held at D or lower", "DMARC", "SPF", "DKIM", "MX and transport", "DNS hygiene",
+		"receivers stop here", "spf.lookup-limit", "fix:", "Fix first",
+	} {
+		assert.Contains(t, out, want)
+	}
+	for i, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "v=spf1") || strings.Contains(line, "v=DMARC1") || strings.Contains(line, "walked") ||
+			strings.Contains(line, "RFC 9989") || strings.Contains(line, "RFC 7489") || strings.Contains(line, "receivers stop here") {
+			continue // records are printed whole, not wrapped
+		}
+		assert.LessOrEqual(t, len([]rune(line)), 100, "line %d is too wide: %q", i+1, line)
+	}
+}
+
+func TestReportTextGolden(t *testing.T) {
+	for _, domain := range []string{"example.com", "weakdkim.example"} {
+		t.Run(domain, func(t *testing.T) {
+			_, out, _ := runCLI(t, "--zone", demoZone, domain)
+			out = stripElapsed(out)
+			golden := filepath.Join("testdata", "report-"+domain+".txt")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
+			assert.Equal(t, string(want), out)
+		})
+	}
+}
+
+// stripElapsed blanks the one line that changes from run to run.
+func stripElapsed(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "profile ") && strings.HasSuffix(l, " ms") {
+			lines[i] = l[:strings.LastIndex(l, "·")] + "· (elapsed)"
+		}
+	}
+	return strings.Join(lines, "\n")
+}

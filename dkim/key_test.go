@@ -1,0 +1,115 @@
+package dkim
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLintKey(t *testing.T) {
+	testKeys(t)
+	rsa2048pub := spki(t, &rsa2048.PublicKey)
+	ed := rawEd(edPrivate.Public().(ed25519.PublicKey))
+	tests := []struct {
+		name   string
+		record string
+		want   []string
+		check  func(t *testing.T, k *Key)
+	}{
+		{"a 2048-bit RSA key in SubjectPublicKeyInfo form is clean", "v=DKIM1; k=rsa; p=" + rsa2048pub, []string{}, func(t *testing.T, k *Key) {
+			assert.Equal(t, KeyRSA, k.Material)
+			assert.Equal(t, FormatSPKI, k.Format)
+			assert.Equal(t, 2048, k.Bits)
+		}},
+		{"a record without v= and k= defaults to RSA", "p=" + rsa2048pub, []string{}, func(t *testing.T, k *Key) {
+			assert.Equal(t, KeyRSA, k.Type)
+		}},
+		{"a PKCS#1 RSA key is accepted and noted", "v=DKIM1; p=" + pkcs1(&rsa2048.PublicKey), []string{CodeKeyPKCS1}, func(t *testing.T, k *Key) {
+			assert.Equal(t, FormatPKCS1, k.Format)
+			assert.Equal(t, 2048, k.Bits)
+		}},
+		{"base64 folded over several lines is joined", "v=DKIM1; p=" + rsa2048pub[:40] + "\r\n\t" + rsa2048pub[40:], []string{}, nil},
+		{"a 1024-bit key is short", "v=DKIM1; k=rsa; p=" + spki(t, &rsa1024.PublicKey), []string{CodeKeyShort}, func(t *testing.T, k *Key) {
+			assert.Equal(t, 1024, k.Bits)
+		}},
+		{"a 512-bit key is weak", "v=DKIM1; p=" + spki(t, fakeRSA(t, 512)), []string{CodeKeyWeak}, nil},
+		{"a 4096-bit key passes", "v=DKIM1; p=" + spki(t, fakeRSA(t, 4096)), []string{}, nil},
+		{"a 4608-bit key is too long", "v=DKIM1; p=" + spki(t, fakeRSA(t, 4608)), []string{CodeKeyTooLong}, nil},
+		{"an Ed25519 key of 32 bytes is clean", "v=DKIM1; k=ed25519; p=" + ed, []string{}, func(t *testing.T, k *Key) {
+			assert.Equal(t, KeyEd25519, k.Material)
+			assert.Equal(t, FormatRaw, k.Format)
+		}},
+		{"an Ed25519 key of 31 bytes is a syntax error", "v=DKIM1; k=ed25519; p=" + rawEd(edPrivate.Public().(ed25519.PublicKey)[:31]), []string{CodeKeySyntax}, nil},
+		{"an Ed25519 key wrapped in SubjectPublicKeyInfo is a syntax error", "v=DKIM1; k=ed25519; p=" + spki(t, edPrivate.Public()), []string{CodeKeySyntax}, nil},
+		{"an Ed25519 key published as k=rsa is a type mismatch", "v=DKIM1; k=rsa; p=" + ed, []string{CodeKeyTypeMismatch}, func(t *testing.T, k *Key) {
+			assert.Equal(t, KeyEd25519, k.Material)
+		}},
+		{"an RSA key published as k=ed25519 is a type mismatch", "v=DKIM1; k=ed25519; p=" + rsa2048pub, []string{CodeKeyTypeMismatch}, nil},
+		{"an empty p= is a revoked key", "v=DKIM1; p=", []string{CodeKeyRevoked}, func(t *testing.T, k *Key) {
+			assert.True(t, k.Revoked)
+		}},
+		{"h=sha1 alone is sha1-only", "v=DKIM1; h=sha1; p=" + rsa2048pub, []string{CodeKeySHA1Only}, nil},
+		{"h=sha1:sha256 is fine", "v=DKIM1; h=sha1:sha256; p=" + rsa2048pub, []string{}, nil},
+		{"h= without a known hash is a syntax error", "v=DKIM1; h=md5; p=" + rsa2048pub, []string{CodeKeySyntax}, nil},
+		{"s=email is fine", "v=DKIM1; s=email; p=" + rsa2048pub, []string{}, nil},
+		{"s=* is fine", "v=DKIM1; s=*; p=" + rsa2048pub, []string{}, nil},
+		{"a service list without email is ignored by verifiers", "v=DKIM1; s=tlsrpt; p=" + rsa2048pub, []string{CodeKeyService}, nil},
+		{"t=y is testing mode", "v=DKIM1; t=y; p=" + rsa2048pub, []string{CodeKeyTesting}, func(t *testing.T, k *Key) {
+			assert.True(t, k.Testing)
+		}},
+		{"t=s is noted", "v=DKIM1; t=s; p=" + rsa2048pub, []string{CodeKeyStrict}, nil},
+		{"t=y:s is both", "v=DKIM1; t=y:s; p=" + rsa2048pub, []string{CodeKeyTesting, CodeKeyStrict}, nil},
+		{"unknown tags such as g= are ignored", "v=DKIM1; g=*; x=1; p=" + rsa2048pub, []string{}, nil},
+		{"v= not first is a syntax error", "k=rsa; v=DKIM1; p=" + rsa2048pub, []string{CodeKeySyntax}, nil},
+		{"v=DKIM2 is a syntax error", "v=DKIM2; p=" + rsa2048pub, []string{CodeKeySyntax}, nil},
+		{"a missing p= is a syntax error", "v=DKIM1; k=rsa", []string{CodeKeySyntax}, nil},
+		{"a repeated tag is a syntax error", "v=DKIM1; p=" + rsa2048pub + "; p=" + rsa2048pub, []string{CodeKeySyntax}, nil},
+		{"an unknown key type is a syntax error", "v=DKIM1; k=dsa; p=" + rsa2048pub, []string{CodeKeySyntax}, nil},
+		{"bad base64 is a syntax error", "v=DKIM1; p=MIIB!!", []string{CodeKeySyntax}, nil},
+		{"bytes that are no key are a syntax error", "v=DKIM1; p=AAAAAAAA", []string{CodeKeySyntax}, nil},
+		{"a broken tag list is a syntax error", "v=DKIM1; p", []string{CodeKeySyntax}, nil},
+		{"an SPF record is a syntax error", "v=spf1 -all", []string{CodeKeySyntax}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, fs := LintKey("s._domainkey.example.com", tt.record)
+			assert.Equal(t, tt.want, codes(fs))
+			for _, f := range fs {
+				assert.NotEmpty(t, f.Message)
+				assert.NotEmpty(t, f.Ref)
+				require.NotNil(t, f.Evidence)
+				assert.Equal(t, "s._domainkey.example.com", f.Evidence.Name)
+			}
+			if tt.check != nil {
+				require.NotNil(t, k)
+				tt.check(t, k)
+			}
+		})
+	}
+}
+
+func TestParseKeyErrorsWrapTheSentinel(t *testing.T) {
+	_, err := ParseKey("v=DKIM1")
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrKeySyntax))
+	assert.Contains(t, err.Error(), "p=")
+}
+
+func TestParseKeyReadsTheRFC8463Records(t *testing.T) {
+	// RFC 8463 Appendix A.2.
+	k, err := ParseKey("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+	require.NoError(t, err)
+	assert.Equal(t, KeyEd25519, k.Material)
+	assert.Equal(t, 256, k.Bits)
+
+	k, err = ParseKey("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR" +
+		"iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC" +
+		"DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3" +
+		"Ip3G+2kryOTIKT+l/K4w3QIDAQAB")
+	require.NoError(t, err)
+	assert.Equal(t, 1024, k.Bits)
+	assert.Equal(t, FormatSPKI, k.Format)
+}

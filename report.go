@@ -1,0 +1,169 @@
+package mailcheck
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/mailcheck/mailcheck/dnscheck"
+)
+
+// Report is the scored "global security" report for one domain: every check, the
+// score per category, the grade with the caps that limit it, and what to fix first.
+type Report struct {
+	Domain        string `json:"domain"`
+	DomainUnicode string `json:"domain_unicode,omitempty"`
+	// Score is 0–100: the weighted mean of the category scores (SCORING.md).
+	Score int `json:"score"`
+	// Grade is A–F from the score, lowered by Caps.
+	Grade          string  `json:"grade"`
+	ScoringVersion string  `json:"scoring_version"`
+	Profile        Profile `json:"profile"`
+	// Incomplete reports that DNS failures left some checks undone; their points are
+	// left out of the score, which is then provisional.
+	Incomplete bool `json:"incomplete"`
+	// Caps are the rules that hold the grade below what the points alone give.
+	Caps       []Cap      `json:"caps"`
+	Categories []Category `json:"categories"`
+	Checks     []*Check   `json:"checks"`
+	// FixFirst lists the changes that gain the most points, best first.
+	FixFirst []FixItem `json:"fix_first"`
+	// Checklist is the bulk-sender profile's list of receiver requirements.
+	Checklist []ChecklistItem `json:"checklist,omitempty"`
+	Queries   dnscheck.Stats  `json:"queries"`
+	ElapsedMS int64           `json:"elapsed_ms"`
+}
+
+// Check returns the check with the given ID, or nil.
+func (r *Report) Check(id string) *Check {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// Failed reports whether any check failed.
+func (r *Report) Failed() bool {
+	for _, c := range r.Checks {
+		if c.Status == StatusFail {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckDomain runs the MX, SPF, DMARC and DKIM checks concurrently on one shared
+// resolver and cache, and scores them. The error is set only when the report could
+// not be made at all (an invalid domain name, no usable resolver); DNS failures are in
+// the report, which is then marked incomplete.
+func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, error) {
+	start := time.Now()
+	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	// The checks run with the shared resolver and no timeout of their own: the
+	// context above bounds them all.
+	shared := []Option{WithResolver(cfg.resolver)}
+	runs := []func() (*Check, error){
+		func() (*Check, error) { return CheckMX(ctx, d.ASCII, shared...) },
+		func() (*Check, error) {
+			return CheckSPF(ctx, d.ASCII, append(shared, WithSendingIPs(cfg.ips...))...)
+		},
+		func() (*Check, error) { return CheckDMARC(ctx, d.ASCII, shared...) },
+		func() (*Check, error) {
+			if cfg.profile == ProfileParked {
+				return skipCheck("dkim", d, "Not applicable: a parked domain sends no mail, so no DKIM key is expected."), nil
+			}
+			return CheckDKIM(ctx, d.ASCII, cfg.selectors, shared...)
+		},
+	}
+	checks := make([]*Check, len(runs))
+	errs := make([]error, len(runs))
+	var wg sync.WaitGroup
+	for i, run := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checks[i], errs[i] = run()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion}
+	if d.Unicode != d.ASCII {
+		rep.DomainUnicode = d.Unicode
+	}
+	var ptrs []ptrResult
+	if len(cfg.ips) > 0 {
+		ptrs = checkPTRs(ctx, cfg.resolver, cfg.ips)
+	}
+	in := scoreInput{
+		report:   rep,
+		offline:  cfg.resolver.Offline(),
+		dnssec:   dnssecState(ctx, cfg.resolver, d.ASCII),
+		ptrs:     ptrs,
+		ipsGiven: len(cfg.ips) > 0,
+	}
+	score(&in)
+	rep.Queries = cfg.resolver.Stats()
+	rep.ElapsedMS = time.Since(start).Milliseconds()
+	return rep, nil
+}
+
+func skipCheck(id string, d dnscheck.Domain, reason string) *Check {
+	c := newCheck(id, d, nil, reason, nil)
+	c.Status = StatusSkip
+	return c
+}
+
+// ptrResult is the reverse DNS of one sending IP, forward-confirmed (FCrDNS).
+type ptrResult struct {
+	IP        netip.Addr `json:"ip"`
+	Names     []string   `json:"names,omitempty"`
+	Confirmed bool       `json:"confirmed"`
+	Err       string     `json:"error,omitempty"`
+	Failed    bool       `json:"dns_failed,omitempty"`
+}
+
+// checkPTRs looks up each IP's PTR names and confirms one resolves back to the IP:
+// Gmail and Yahoo require this of bulk senders (forward-confirmed reverse DNS).
+func checkPTRs(ctx context.Context, r *dnscheck.Resolver, ips []netip.Addr) []ptrResult {
+	out := make([]ptrResult, len(ips))
+	for i, ip := range ips {
+		p := ptrResult{IP: ip}
+		names, err := r.LookupAddr(ctx, ip.String())
+		switch {
+		case dnscheck.IsNotFound(err):
+			p.Err = "no PTR record"
+		case err != nil:
+			p.Err, p.Failed = err.Error(), true
+		}
+		p.Names = names
+		for _, n := range names {
+			addrs, err := r.LookupNetIP(ctx, "ip", n)
+			if err != nil {
+				continue
+			}
+			for _, a := range addrs {
+				if a.Unmap() == ip.Unmap() {
+					p.Confirmed = true
+				}
+			}
+		}
+		if len(names) > 0 && !p.Confirmed {
+			p.Err = fmt.Sprintf("%s does not resolve back to %s", names[0], ip)
+		}
+		out[i] = p
+	}
+	return out
+}

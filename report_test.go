@@ -1,0 +1,138 @@
+package mailcheck_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mailcheck/mailcheck"
+	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/miekg/dns"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const demoZone = "testdata/zones/demo.zone"
+
+func demoResolver(t testing.TB) *dnscheck.Resolver {
+	t.Helper()
+	z, err := dnscheck.LoadZoneFile(demoZone)
+	require.NoError(t, err)
+	return dnscheck.NewZoneResolver(z)
+}
+
+// goldenJSON compares v's JSON with testdata/golden/name (semantically), rewriting the
+// file with -update.
+func goldenJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	require.NoError(t, err)
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test . -update to create it")
+	assert.JSONEq(t, string(want), string(got))
+}
+
+func TestDomainReportsMatchTheirGoldenFiles(t *testing.T) {
+	tests := []struct {
+		name, domain string
+		profile      mailcheck.Profile
+		grade        string
+		caps         int
+	}{
+		{"a well-configured domain gets an A", "example.com", mailcheck.ProfileDefault, "A", 0},
+		{"a domain hosted by a large provider through includes and CNAMEd selectors", "hosted.example", mailcheck.ProfileDefault, "A", 0},
+		{"a parked domain under the parked profile", "parked.example", mailcheck.ProfileParked, "A", 0},
+		{"a domain with only a weak DKIM key is held at C", "weakdkim.example", mailcheck.ProfileDefault, "C", 1},
+		{"a domain over the SPF lookup limit is held at D", "spflimit.example", mailcheck.ProfileDefault, "D", 1},
+		{"a domain without DMARC is held at D", "nodmarc.example", mailcheck.ProfileDefault, "D", 1},
+		{"a domain with two DMARC records is held at D", "twodmarc.example", mailcheck.ProfileDefault, "D", 1},
+		{"a domain with broken MX, no SPF and no DMARC fails", "broken.example", mailcheck.ProfileDefault, "F", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := mailcheck.CheckDomain(context.Background(), tc.domain,
+				mailcheck.WithResolver(demoResolver(t)), mailcheck.WithProfile(tc.profile))
+			require.NoError(t, err)
+			assert.Equal(t, tc.grade, rep.Grade)
+			assert.Len(t, rep.Caps, tc.caps)
+			assert.False(t, rep.Incomplete)
+			assert.Equal(t, mailcheck.ScoringVersion, rep.ScoringVersion)
+			rep.ElapsedMS = 0
+			goldenJSON(t, "report-"+tc.domain+"-"+string(tc.profile)+".json", rep)
+		})
+	}
+}
+
+func TestGradesOrderTheDomainsByHealth(t *testing.T) {
+	scoreOf := func(domain string) (int, string) {
+		rep, err := mailcheck.CheckDomain(context.Background(), domain, mailcheck.WithResolver(demoResolver(t)))
+		require.NoError(t, err)
+		return rep.Score, rep.Grade
+	}
+	good, goodGrade := scoreOf("example.com")
+	hosted, _ := scoreOf("hosted.example")
+	_, weakGrade := scoreOf("weakdkim.example")
+	_, noDMARCGrade := scoreOf("nodmarc.example")
+	broken, brokenGrade := scoreOf("broken.example")
+	assert.Equal(t, "A", goodGrade)
+	assert.GreaterOrEqual(t, good, hosted, "p=quarantine scores below p=reject")
+	assert.Less(t, goodGrade, weakGrade)
+	assert.Less(t, weakGrade, noDMARCGrade)
+	assert.LessOrEqual(t, noDMARCGrade, brokenGrade)
+	assert.Less(t, broken, hosted)
+}
+
+func TestADNSTimeoutMakesTheReportIncompleteNotFailed(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile(demoZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, z)
+	srv.SetFault("_dmarc.example.com", dns.TypeTXT, dnstest.Fault{Drop: true})
+	rep, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(srv.Resolver(t)))
+	require.NoError(t, err)
+	assert.True(t, rep.Incomplete)
+	assert.False(t, rep.Failed(), "a timeout is not a missing record")
+	assert.Equal(t, mailcheck.StatusError, rep.Check("dmarc").Status)
+	for _, c := range rep.Caps {
+		assert.NotContains(t, c.Reason, "No DMARC", "an unknown DMARC record must not cap the grade")
+	}
+	for _, cat := range rep.Categories {
+		if cat.ID != "dmarc" {
+			continue
+		}
+		for _, it := range cat.Items {
+			assert.Equal(t, mailcheck.ItemError, it.State, it.ID)
+			assert.Zero(t, it.Possible, "an unknown item is left out of the denominator")
+		}
+	}
+}
+
+func TestBulkSenderProfileListsTheRequirements(t *testing.T) {
+	rep, err := mailcheck.CheckDomain(context.Background(), "example.com",
+		mailcheck.WithResolver(demoResolver(t)), mailcheck.WithProfile(mailcheck.ProfileBulkSender))
+	require.NoError(t, err)
+	states := map[string]mailcheck.ChecklistState{}
+	for _, it := range rep.Checklist {
+		states[it.ID] = it.State
+	}
+	assert.Equal(t, map[string]mailcheck.ChecklistState{
+		"spf": mailcheck.ChecklistMet, "dkim": mailcheck.ChecklistMet, "dmarc": mailcheck.ChecklistMet,
+		"alignment": mailcheck.ChecklistMet, "ptr": mailcheck.ChecklistUnknown,
+		"unsubscribe": mailcheck.ChecklistCheckedOnMessages, "complaints": mailcheck.ChecklistNotMeasurable,
+	}, states)
+}
+
+func TestUnknownProfileIsAnError(t *testing.T) {
+	_, err := mailcheck.CheckDomain(context.Background(), "example.com",
+		mailcheck.WithResolver(demoResolver(t)), mailcheck.WithProfile("nonsense"))
+	assert.ErrorContains(t, err, "unknown profile")
+}

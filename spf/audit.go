@@ -1,0 +1,598 @@
+package spf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mailcheck/mailcheck/internal/finding"
+)
+
+// Audit limits: a tree wider or deeper than this is cut short (and says so), so a
+// hostile record cannot make the audit fetch without end.
+const (
+	maxAuditNodes = 200
+	// maxAuditTermLookups bounds the a, mx and exists terms whose DNS the audit
+	// checks (for void lookups); beyond it terms are only counted.
+	maxAuditTermLookups = 100
+	// RecordSizeWarning is the record length past which a TXT answer nears the
+	// 512-byte UDP limit of resolvers without EDNS0 (RFC 7208 §3.4).
+	RecordSizeWarning = 450
+)
+
+// ErrBadDomain is returned when the domain to audit is not a usable domain name.
+var ErrBadDomain = errors.New("spf: not a valid domain name")
+
+// Report is the result of auditing a domain's SPF policy without a client IP.
+type Report struct {
+	// Domain is the audited domain.
+	Domain string `json:"domain"`
+	// Record is the domain's SPF record text ("" when there is none).
+	Record string `json:"record,omitempty"`
+	// Tree is the include/redirect tree, rooted at Domain.
+	Tree *Node `json:"tree"`
+	// Lookups is the number of DNS-querying terms a receiver would evaluate when
+	// nothing matches, counted past the limit of 10.
+	Lookups int `json:"dns_lookups"`
+	// VoidLookups is the number of those lookups that come back empty for an IPv4
+	// sender; VoidLookupsIPv6 for an IPv6 sender (a and mx hosts without AAAA).
+	VoidLookups     int `json:"void_lookups"`
+	VoidLookupsIPv6 int `json:"void_lookups_ipv6"`
+	// SelfTests are check_host() results for the IPs given with WithSelfTest.
+	SelfTests []SelfTest `json:"self_tests,omitempty"`
+	// Findings are the diagnostics, most serious first.
+	// Left out of JSON: a report carries them once, at the check level.
+	Findings []Finding `json:"-"`
+}
+
+// SelfTest is one check_host() evaluation of the audit's self-test.
+type SelfTest struct {
+	IP      netip.Addr `json:"ip"`
+	Outcome *Outcome   `json:"outcome"`
+}
+
+// Node is one record in the include/redirect tree.
+type Node struct {
+	// Domain is the name whose record this is.
+	Domain string `json:"domain"`
+	// Via is how the parent reached it: "include" or "redirect" ("" for the root).
+	Via string `json:"via,omitempty"`
+	// Record is the SPF record text.
+	Record string `json:"record,omitempty"`
+	// Problem says why the record could not be used (missing, several, syntax, DNS
+	// error, loop); empty when it is fine.
+	Problem string `json:"problem,omitempty"`
+	// Cost is the number of DNS-querying terms in this record that a receiver
+	// evaluates (include, a, mx, ptr, exists, and redirect when it applies).
+	Cost int `json:"cost"`
+	// Cumulative is the running total of DNS-querying terms once this node and
+	// everything below it has been evaluated, in the receiver's order.
+	Cumulative int `json:"cumulative"`
+	// VoidLookups counts this record's terms whose lookup comes back empty (IPv4
+	// sender); Void names them.
+	VoidLookups int      `json:"void_lookups"`
+	Void        []string `json:"void,omitempty"`
+	// Stop marks the node where a receiver stops with permerror: the 11th
+	// DNS-querying term (StopTerm) is here.
+	Stop     bool   `json:"stop,omitempty"`
+	StopTerm string `json:"stop_term,omitempty"`
+	// Loop marks an include or redirect back to a domain already on the path.
+	Loop bool `json:"loop,omitempty"`
+	// Children are the included and redirected-to records, in evaluation order.
+	Children []*Node `json:"children,omitempty"`
+
+	parsed   *Record
+	problem  string // finding code for Problem
+	dnsErr   string // the failing name, for spf.dns-error
+	syntax   *SyntaxError
+	facts    map[int]*termFact // by term index
+	depth    int
+	multiple []string
+}
+
+// termFact is what the audit learned from DNS about one a, mx or exists term.
+type termFact struct {
+	name string
+	// void4 and void6 list the names whose lookups come back empty for an IPv4
+	// and an IPv6 sender: the term's own name, or MX hosts without addresses.
+	void4, void6 []string
+	mxHosts      int
+	err          string
+}
+
+// Audit explains domain's SPF policy without a client IP: the whole include/redirect
+// tree fetched concurrently, lookup and void counts, and findings. Its error is set
+// only when domain is not a domain name; DNS trouble becomes findings.
+func Audit(ctx context.Context, r Resolver, domain string, opts ...Option) (*Report, error) {
+	cfg := config{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	domain = strings.TrimSuffix(strings.TrimSpace(domain), ".")
+	if err := validDomain(domain); err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrBadDomain, domain, err)
+	}
+	a := &auditor{r: r}
+	root := &Node{Domain: domain}
+	a.wg.Add(1)
+	go a.fetch(ctx, root, nil)
+	a.wg.Wait()
+
+	rep := &Report{Domain: domain, Tree: root, Record: root.Record}
+	var counter, voids4, voids6 int
+	a.walk(root, &counter, &voids4, &voids6)
+	rep.Lookups, rep.VoidLookups, rep.VoidLookupsIPv6 = counter, voids4, voids6
+	rep.Findings = a.findings(rep)
+	if cfg.type99 != nil {
+		if recs, err := cfg.type99(ctx, domain); err == nil && len(recs) > 0 {
+			rep.Findings = append(rep.Findings, Finding{
+				Code: "spf.type99", Severity: finding.Warning,
+				Message: fmt.Sprintf("%s publishes an RR type 99 (SPF) record, which RFC 7208 retired: receivers only read TXT.", domain),
+				Fix:     "Delete the type 99 SPF record and keep the TXT record.",
+				Ref:     "RFC 7208 §3.1", Evidence: &finding.Evidence{Name: domain, Type: "SPF", Records: recs},
+			})
+		}
+	}
+	for _, ip := range cfg.selfTest {
+		sender := cfg.sender
+		if sender == "" {
+			sender = "postmaster@" + domain
+		}
+		out := CheckHost(ctx, r, ip, domain, sender, opts...)
+		rep.SelfTests = append(rep.SelfTests, SelfTest{IP: ip.Unmap(), Outcome: out})
+	}
+	sort.SliceStable(rep.Findings, func(i, j int) bool {
+		return rep.Findings[i].Severity.Rank() > rep.Findings[j].Severity.Rank()
+	})
+	return rep, nil
+}
+
+// WithSelfTest makes Audit also run check_host() for each sending IP.
+func WithSelfTest(ips ...netip.Addr) Option {
+	return func(c *config) { c.selfTest = append(c.selfTest, ips...) }
+}
+
+// WithSender sets the MAIL FROM address used by the audit's self-test
+// (postmaster@domain by default).
+func WithSender(addr string) Option { return func(c *config) { c.sender = addr } }
+
+// WithType99Lookup gives Audit a way to query RR type 99 (SPF) records, which the
+// Resolver interface cannot express; without it the type99 check is skipped.
+func WithType99Lookup(fn func(ctx context.Context, name string) ([]string, error)) Option {
+	return func(c *config) { c.type99 = fn }
+}
+
+type auditor struct {
+	r     Resolver
+	wg    sync.WaitGroup
+	nodes atomic.Int32
+	terms atomic.Int32
+}
+
+// fetch fills in n and starts its children and term lookups concurrently, so a tree D
+// levels deep takes about D+1 round trips. path holds the ancestors' domains.
+func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
+	defer a.wg.Done()
+	if a.nodes.Add(1) > maxAuditNodes {
+		n.Problem, n.problem = fmt.Sprintf("not fetched: the tree has more than %d records", maxAuditNodes), "spf.lookup-limit"
+		return
+	}
+	txts, err := a.r.LookupTXT(ctx, n.Domain)
+	if err != nil && !isNotFound(err) {
+		n.Problem, n.problem, n.dnsErr = fmt.Sprintf("DNS error looking up TXT %s: %v", n.Domain, err), "spf.dns-error", n.Domain
+		return
+	}
+	var recs []string
+	for _, t := range txts {
+		if IsSPF(t) {
+			recs = append(recs, t)
+		}
+	}
+	switch {
+	case len(recs) == 0:
+		n.Problem, n.problem = "no SPF record", "spf.missing"
+		return
+	case len(recs) > 1:
+		n.Problem, n.problem, n.multiple = fmt.Sprintf("%d SPF records", len(recs)), "spf.multiple-records", recs
+		return
+	}
+	n.Record = recs[0]
+	rec, err := Parse(n.Record)
+	if err != nil {
+		n.Problem, n.problem = err.Error(), "spf.syntax"
+		errors.As(err, &n.syntax)
+		if n.syntax != nil && n.syntax.IPLiteral {
+			n.problem = "spf.ip-in-domain-spec"
+		}
+		return
+	}
+	n.parsed = rec
+	n.facts = map[int]*termFact{}
+	here := append(append([]string(nil), path...), strings.ToLower(n.Domain))
+	child := func(target, via string) {
+		c := &Node{Domain: target, Via: via, depth: n.depth + 1}
+		n.Children = append(n.Children, c)
+		for _, p := range here {
+			if p == strings.ToLower(target) {
+				c.Loop, c.Problem, c.problem = true, "loops back to "+target, "spf.loop"
+				return
+			}
+		}
+		a.wg.Add(1)
+		go a.fetch(ctx, c, here)
+	}
+	for i, t := range rec.Terms {
+		if t.Mechanism == MechAll {
+			break // RFC 7208 §5.1: nothing after all is evaluated
+		}
+		if t.IsModifier() || !t.Mechanism.Lookups() {
+			continue
+		}
+		target := n.Domain
+		if t.Domain != "" {
+			if hasMacro(t.Domain) {
+				continue // depends on the sender: reported as spf.macro
+			}
+			target = strings.TrimSuffix(t.Domain, ".")
+		}
+		switch t.Mechanism {
+		case MechInclude:
+			child(target, "include")
+		case MechA, MechMX, MechExists:
+			if a.terms.Add(1) > maxAuditTermLookups {
+				continue
+			}
+			f := &termFact{name: target}
+			n.facts[i] = f
+			a.wg.Add(1)
+			go a.lookupTerm(ctx, t.Mechanism, f)
+		}
+	}
+	if red, ok := rec.Modifier(ModRedirect); ok && !rec.HasAll() && !hasMacro(red.Domain) {
+		child(strings.TrimSuffix(red.Domain, "."), "redirect")
+	}
+}
+
+// lookupTerm learns whether an a, mx or exists term's lookups come back empty.
+func (a *auditor) lookupTerm(ctx context.Context, m Mechanism, f *termFact) {
+	defer a.wg.Done()
+	if err := validTarget(f.name); err != nil {
+		f.void4, f.void6 = []string{f.name}, []string{f.name}
+		return
+	}
+	// addrs looks up one host's A and AAAA concurrently and notes empty answers.
+	var mu sync.Mutex
+	addrs := func(host string, both bool) error {
+		var wg sync.WaitGroup
+		var errs [2]error
+		for i, network := range []string{"ip4", "ip6"} {
+			if i == 1 && !both {
+				break
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := a.r.LookupNetIP(ctx, network, host)
+				if err != nil && !isNotFound(err) {
+					errs[i] = err
+					return
+				}
+				if len(got) == 0 {
+					mu.Lock()
+					if network == "ip4" {
+						f.void4 = append(f.void4, host)
+						if !both { // exists: an A query whatever the sender
+							f.void6 = append(f.void6, host)
+						}
+					} else {
+						f.void6 = append(f.void6, host)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs[0], errs[1])
+	}
+	var err error
+	switch m {
+	case MechA:
+		err = addrs(f.name, true)
+	case MechExists:
+		err = addrs(f.name, false)
+	case MechMX:
+		var hosts []string
+		mxs, lerr := a.r.LookupMX(ctx, f.name)
+		switch {
+		case lerr == nil:
+			for _, h := range mxs {
+				if h.Host != "." {
+					hosts = append(hosts, strings.TrimSuffix(h.Host, "."))
+				}
+			}
+		case isNotFound(lerr):
+			f.void4, f.void6 = []string{f.name}, []string{f.name}
+		default:
+			err = lerr
+		}
+		f.mxHosts = len(hosts)
+		if len(hosts) <= MaxNames {
+			errs := make([]error, len(hosts))
+			var wg sync.WaitGroup
+			for i, h := range hosts {
+				wg.Add(1)
+				go func() { defer wg.Done(); errs[i] = addrs(h, true) }()
+			}
+			wg.Wait()
+			if err == nil {
+				err = errors.Join(errs...)
+			}
+			sort.Strings(f.void4)
+			sort.Strings(f.void6)
+		}
+	}
+	if err != nil {
+		f.err = err.Error()
+	}
+}
+
+func hasMacro(s string) bool { return strings.Contains(s, "%{") }
+
+// walk counts lookups in the receiver's order (terms left to right, includes entered
+// where they stand, redirect last), as if nothing matched: the worst case, and the
+// path every non-matching IP takes.
+func (a *auditor) walk(n *Node, counter, voids4, voids6 *int) {
+	if n.parsed == nil {
+		n.Cumulative = *counter
+		return
+	}
+	charge := func(t Term) {
+		n.Cost++
+		*counter++
+		if *counter == MaxLookups+1 {
+			n.Stop, n.StopTerm = true, t.String()
+		}
+	}
+	children := n.Children
+	next := func() *Node {
+		c := children[0]
+		children = children[1:]
+		return c
+	}
+	for i, t := range n.parsed.Terms {
+		if t.Mechanism == MechAll {
+			break
+		}
+		if t.IsModifier() || !t.Mechanism.Lookups() {
+			continue
+		}
+		charge(t)
+		if t.Mechanism == MechInclude && !hasMacro(t.Domain) {
+			a.walk(next(), counter, voids4, voids6)
+		}
+		if f := n.facts[i]; f != nil && f.err == "" {
+			n.VoidLookups += len(f.void4)
+			n.Void = append(n.Void, f.void4...)
+			*voids4 += len(f.void4)
+			*voids6 += len(f.void6)
+		}
+	}
+	if red, ok := n.parsed.Modifier(ModRedirect); ok && !n.parsed.HasAll() {
+		charge(red)
+		n.Cumulative = *counter
+		if !hasMacro(red.Domain) {
+			a.walk(next(), counter, voids4, voids6)
+		}
+		return
+	}
+	n.Cumulative = *counter
+}
+
+// visit calls fn for every node, depth first.
+func visit(n *Node, fn func(*Node)) {
+	fn(n)
+	for _, c := range n.Children {
+		visit(c, fn)
+	}
+}
+
+func (a *auditor) findings(rep *Report) []Finding {
+	var out []Finding
+	add := func(f Finding) { out = append(out, f) }
+	root := rep.Tree
+	topChain := map[*Node]bool{} // the root and its redirect targets: their all decides
+	for n := root; n != nil; {
+		topChain[n] = true
+		var next *Node
+		for _, c := range n.Children {
+			if c.Via == "redirect" {
+				next = c
+			}
+		}
+		n = next
+	}
+	visit(root, func(n *Node) {
+		ev := &finding.Evidence{Name: n.Domain, Type: "TXT"}
+		if n.Record != "" {
+			ev.Records = []string{n.Record}
+		}
+		switch n.problem {
+		case "spf.missing":
+			if n == root {
+				add(Finding{Code: "spf.missing", Severity: finding.Error,
+					Message: fmt.Sprintf("%s has no SPF record, so receivers cannot tell which servers may send its mail.", n.Domain),
+					Fix:     "Publish a TXT record such as: v=spf1 mx -all", Ref: "RFC 7208 §4.5", Evidence: ev})
+			} else {
+				add(Finding{Code: "spf.include-missing", Severity: finding.Error,
+					Message: fmt.Sprintf("The %s target %s has no SPF record: receivers return permerror.", n.Via, n.Domain),
+					Fix:     fmt.Sprintf("Remove %s:%s or fix the name.", n.Via, n.Domain), Ref: "RFC 7208 §5.2, §6.1", Evidence: ev})
+			}
+		case "spf.multiple-records":
+			ev.Records = n.multiple
+			add(Finding{Code: "spf.multiple-records", Severity: finding.Error,
+				Message: fmt.Sprintf("%s publishes %d SPF records; receivers return permerror.", n.Domain, len(n.multiple)),
+				Fix:     "Merge them into one TXT record starting with v=spf1.", Ref: "RFC 7208 §4.5", Evidence: ev})
+		case "spf.syntax", "spf.ip-in-domain-spec":
+			f := Finding{Code: n.problem, Severity: finding.Error, Ref: "RFC 7208 §4.6, §12", Evidence: ev,
+				Message: fmt.Sprintf("The SPF record of %s is invalid (%s); receivers return permerror.", n.Domain, n.Problem)}
+			if n.syntax != nil {
+				ev.Detail = fmt.Sprintf("term %q at offset %d", n.syntax.Term, n.syntax.Offset)
+				f.Message = fmt.Sprintf("The SPF record of %s has an invalid term %q at offset %d: %s; receivers return permerror.",
+					n.Domain, n.syntax.Term, n.syntax.Offset, n.syntax.Reason)
+			}
+			f.Fix = "Correct the term so the record follows the RFC 7208 grammar."
+			if n.problem == "spf.ip-in-domain-spec" {
+				f.Fix = "Write IP addresses with ip4: or ip6:, e.g. ip4:192.0.2.1 instead of a:192.0.2.1."
+			}
+			add(f)
+		case "spf.dns-error":
+			add(Finding{Code: "spf.dns-error", Severity: finding.Error, Incomplete: true,
+				Message: fmt.Sprintf("Looking up %s failed (%s); receivers return temperror and the result is unknown.", n.dnsErr, n.Problem),
+				Fix:     "Check the authoritative name servers of " + n.dnsErr + ".", Ref: "RFC 7208 §4.4",
+				Evidence: &finding.Evidence{Name: n.dnsErr, Type: "TXT", Detail: n.Problem}})
+		case "spf.loop":
+			add(Finding{Code: "spf.loop", Severity: finding.Error,
+				Message: fmt.Sprintf("The %s of %s loops back to a domain already being evaluated; receivers hit the lookup limit and return permerror.", n.Via, n.Domain),
+				Fix:     "Remove the " + n.Via + " that points back up the tree.", Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: n.Domain}})
+		case "spf.lookup-limit":
+			add(Finding{Code: "spf.lookup-limit", Severity: finding.Error,
+				Message: fmt.Sprintf("The include tree has more than %d records; the audit stopped fetching at %s.", maxAuditNodes, n.Domain),
+				Fix:     "Flatten the record.", Ref: "RFC 7208 §4.6.4"})
+		}
+		if n.parsed != nil {
+			a.recordFindings(n, topChain[n], ev, add)
+		}
+	})
+	if rep.Lookups > MaxLookups {
+		var heavy []string
+		var stop *Node
+		visit(root, func(n *Node) {
+			if n.Stop {
+				stop = n
+			}
+		})
+		kids := append([]*Node(nil), root.Children...)
+		sort.SliceStable(kids, func(i, j int) bool { return subtree(kids[i]) > subtree(kids[j]) })
+		for i, k := range kids {
+			if i == 3 {
+				break
+			}
+			heavy = append(heavy, fmt.Sprintf("%s %s (%d)", k.Via, k.Domain, subtree(k)))
+		}
+		msg := fmt.Sprintf("Evaluating %s takes %d DNS-querying terms, over the limit of %d: receivers return permerror", rep.Domain, rep.Lookups, MaxLookups)
+		if stop != nil {
+			msg += fmt.Sprintf(" at %s in %s", stop.StopTerm, stop.Domain)
+		}
+		add(Finding{Code: "spf.lookup-limit", Severity: finding.Error, Message: msg + ".",
+			Fix: "Replace includes that cost the most with their ip4:/ip6: ranges, or drop unused ones; heaviest: " + strings.Join(heavy, ", "),
+			Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Detail: fmt.Sprintf("%d lookups; heaviest branches: %s", rep.Lookups, strings.Join(heavy, ", "))}})
+	}
+	var voidNames []string
+	visit(root, func(n *Node) { voidNames = append(voidNames, n.Void...) })
+	if rep.VoidLookups > MaxVoidLookups {
+		add(Finding{Code: "spf.void-limit", Severity: finding.Error,
+			Message: fmt.Sprintf("%d lookups in the SPF tree of %s return no records (limit %d): receivers return permerror.", rep.VoidLookups, rep.Domain, MaxVoidLookups),
+			Fix:     "Remove the mechanisms that name hosts without addresses: " + strings.Join(voidNames, ", "),
+			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Records: voidNames}})
+	} else if rep.VoidLookupsIPv6 > MaxVoidLookups {
+		add(Finding{Code: "spf.void-risk-ipv6", Severity: finding.Warning,
+			Message: fmt.Sprintf("For an IPv6 sender, %d lookups in the SPF tree of %s return no AAAA records (limit %d): mail sent over IPv6 gets permerror.", rep.VoidLookupsIPv6, rep.Domain, MaxVoidLookups),
+			Fix:     "Give the hosts named by a and mx mechanisms AAAA records, or list their addresses with ip4:.",
+			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Type: "AAAA"}})
+	}
+	return out
+}
+
+func subtree(n *Node) int {
+	t := n.Cost
+	for _, c := range n.Children {
+		t += subtree(c)
+	}
+	return t
+}
+
+// recordFindings judges one parsed record. top is set for the root and its redirect
+// targets, whose "all" is the domain's final answer.
+func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add func(Finding)) {
+	rec := n.parsed
+	if len(n.Record) > RecordSizeWarning {
+		add(Finding{Code: "spf.record-size", Severity: finding.Warning,
+			Message: fmt.Sprintf("The SPF record of %s is %d bytes, close to the 512-byte DNS UDP limit; some resolvers fail on it.", n.Domain, len(n.Record)),
+			Fix:     "Move some mechanisms into an include: record.", Ref: "RFC 7208 §3.4", Evidence: ev})
+	}
+	allAt, macros := -1, false
+	for i, t := range rec.Terms {
+		if hasMacro(t.Domain) && !(t.Modifier == ModExp) {
+			macros = true
+		}
+		if allAt >= 0 {
+			if !t.IsModifier() {
+				add(Finding{Code: "spf.terms-after-all", Severity: finding.Warning,
+					Message: fmt.Sprintf("In the SPF record of %s, %q comes after \"all\" and is never evaluated.", n.Domain, t.String()),
+					Fix:     "Move \"all\" to the end of the record.", Ref: "RFC 7208 §5.1", Evidence: ev})
+				continue
+			}
+		}
+		switch {
+		case t.Mechanism == MechAll:
+			if allAt < 0 {
+				allAt = i
+				switch t.Qualifier.Result() {
+				case Pass:
+					add(Finding{Code: "spf.all-pass", Severity: finding.Error,
+						Message: fmt.Sprintf("The SPF record of %s ends in %q, which authorizes every server on the Internet to send its mail.", n.Domain, t.String()),
+						Fix:     "Use -all (or ~all while testing).", Ref: "RFC 7208 §5.1", Evidence: ev})
+				case Neutral:
+					if top {
+						add(Finding{Code: "spf.all-neutral", Severity: finding.Warning,
+							Message: fmt.Sprintf("The SPF record of %s ends in ?all: mail from any other server gets neutral, which protects nothing.", n.Domain),
+							Fix:     "Use -all (or ~all while testing).", Ref: "RFC 7208 §5.1", Evidence: ev})
+					}
+				}
+			}
+		case t.Mechanism == MechPTR:
+			add(Finding{Code: "spf.ptr", Severity: finding.Warning,
+				Message: fmt.Sprintf("The SPF record of %s uses %q: the ptr mechanism is slow, unreliable and deprecated; some receivers ignore it.", n.Domain, t.String()),
+				Fix:     "Replace ptr with ip4:/ip6: ranges or a: names.", Ref: "RFC 7208 §5.5", Evidence: ev})
+		case t.Modifier != "" && t.Modifier != ModRedirect && t.Modifier != ModExp:
+			add(Finding{Code: "spf.unknown-modifier", Severity: finding.Warning,
+				Message: fmt.Sprintf("The SPF record of %s has the unknown modifier %q: RFC 7208 ignores it, but some strict receivers reject the record.", n.Domain, t.String()),
+				Fix:     "Remove " + t.String() + ".", Ref: "RFC 7208 §6", Evidence: ev})
+		case t.Mechanism == MechMX:
+			if f := n.facts[i]; f != nil && f.mxHosts > MaxNames {
+				add(Finding{Code: "spf.mx-limit", Severity: finding.Error,
+					Message: fmt.Sprintf("%q in the SPF record of %s names %s, which has %d MX hosts, more than %d: receivers return permerror.", t.String(), n.Domain, f.name, f.mxHosts, MaxNames),
+					Fix:     "List the mail servers' addresses with ip4:/ip6: instead of mx.", Ref: "RFC 7208 §4.6.4",
+					Evidence: &finding.Evidence{Name: f.name, Type: "MX", Detail: fmt.Sprintf("%d hosts", f.mxHosts)}})
+			}
+		}
+		if f := n.facts[i]; f != nil && f.err != "" {
+			add(Finding{Code: "spf.dns-error", Severity: finding.Error, Incomplete: true,
+				Message: fmt.Sprintf("Looking up %s for %q failed (%s); receivers return temperror and the result is unknown.", f.name, t.String(), f.err),
+				Fix:     "Check the authoritative name servers of " + f.name + ".", Ref: "RFC 7208 §5",
+				Evidence: &finding.Evidence{Name: f.name, Detail: f.err}})
+		}
+	}
+	if red, ok := rec.Modifier(ModRedirect); ok && allAt >= 0 {
+		add(Finding{Code: "spf.redirect-ignored", Severity: finding.Warning,
+			Message: fmt.Sprintf("The SPF record of %s has both \"all\" and %q: the redirect is ignored.", n.Domain, red.String()),
+			Fix:     "Remove either the all mechanism or the redirect.", Ref: "RFC 7208 §6.1", Evidence: ev})
+	}
+	if top && allAt < 0 {
+		if _, ok := rec.Modifier(ModRedirect); !ok {
+			add(Finding{Code: "spf.no-all", Severity: finding.Warning,
+				Message: fmt.Sprintf("The SPF record of %s has no \"all\" and no redirect: mail from any other server gets neutral.", n.Domain),
+				Fix:     "End the record with -all (or ~all while testing).", Ref: "RFC 7208 §4.7", Evidence: ev})
+		}
+	}
+	if macros {
+		add(Finding{Code: "spf.macro", Severity: finding.Info,
+			Message: fmt.Sprintf("The SPF record of %s uses macros: its lookups and result depend on the sender, so this audit cannot count them all.", n.Domain),
+			Ref:     "RFC 7208 §7", Evidence: ev})
+	}
+}
