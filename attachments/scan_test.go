@@ -3,6 +3,7 @@ package attachments
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -352,4 +353,28 @@ func TestHostileHeadersStayCheap(t *testing.T) {
 	assert.Less(t, time.Since(start), 10*time.Second)
 	require.Len(t, res.Attachments, 1)
 	assert.LessOrEqual(t, len(res.Attachments[0].Names), maxNames)
+}
+
+func TestHostileStructuresAreBounded(t *testing.T) {
+	t.Run("multiparts nested 500 deep stop at the depth limit", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("Subject: deep\r\n")
+		for i := range 500 {
+			fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i)
+		}
+		b.WriteString("Content-Type: application/octet-stream; name=\"deep.exe\"\r\n\r\nMZ\r\n")
+		res := scan(t, b.String())
+		assert.Contains(t, codes(res), "attachments.not-inspectable")
+	})
+	t.Run("20,000 parts stop at the part limit", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("Subject: wide\r\nContent-Type: multipart/mixed; boundary=\"w\"\r\n\r\n")
+		for range 20000 {
+			b.WriteString("--w\r\nContent-Type: text/plain\r\n\r\nx\r\n")
+		}
+		b.WriteString("--w--\r\n")
+		res := scan(t, b.String())
+		assert.Contains(t, codes(res), "attachments.not-inspectable")
+		assert.Equal(t, int64(b.Len()), res.Bytes, "the rest of the message is still read")
+	})
 }
