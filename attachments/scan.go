@@ -193,11 +193,17 @@ func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.limits.Time)
 	defer cancel()
-	cr := &countingReader{r: r}
+	cr := &countingReader{r: r, ctx: parent}
 	s := &scanner{ctx: ctx, cfg: c, policies: pols}
 	s.walkMessage(bufio.NewReaderSize(cr, 64<<10), "", 0)
+	// The caller's cancellation means "stop": the scan did not run to the end. The
+	// scan's own time limit is a finding instead.
+	if err := parent.Err(); err != nil {
+		return Result{}, fmt.Errorf("attachments: scan stopped: %w", err)
+	}
 	if cr.err != nil && !errors.Is(cr.err, io.EOF) {
 		return Result{}, fmt.Errorf("%w: %w", ErrRead, cr.err)
 	}
@@ -220,11 +226,15 @@ func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
 // failure caused by I/O is reported as I/O.
 type countingReader struct {
 	r   io.Reader
+	ctx context.Context
 	n   int64
 	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	if err != nil && c.err == nil {

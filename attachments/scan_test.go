@@ -378,3 +378,19 @@ func TestHostileStructuresAreBounded(t *testing.T) {
 		assert.Equal(t, int64(b.Len()), res.Bytes, "the rest of the message is still read")
 	})
 }
+
+func TestCancelledScanIsAnError(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Scan(ctx, strings.NewReader(message(attachment("a.pdf", "application/pdf", pdfBytes))))
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, fmt.Errorf("disk on fire") }
+
+func TestReadErrorIsAnError(t *testing.T) {
+	_, err := Scan(context.Background(), failingReader{})
+	require.ErrorIs(t, err, ErrRead)
+}
