@@ -26,6 +26,9 @@ func FuzzScan(f *testing.F) {
 		message(attachment("f.7z", "application/x-7z-compressed", sevenZipEncoded(sevenZipHeader("a.txt", "go.cmd"), nil))),
 		message(attachment("f.rar", "application/vnd.rar", rar5Bytes(zfile{name: "bin/setup.exe", data: peBytes()}))),
 		message(attachment("i.iso", "application/octet-stream", isoImage("A.EXE", "a.exe", "B.TXT", "b.txt", []byte("x")))),
+		message(attachment("d.cab", "application/vnd.ms-cab-compressed", cabBytes("a.txt", "b.cmd"))),
+		message(attachment("s.7z", "application/x-7z-compressed", sevenZipAESContent("inner.zip"))),
+		"Subject: x\r\nContent-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=d\r\n\r\n--d\r\nContent-Type: application/octet-stream; name*0*=utf-8''a%E2%80%AE; name*1=\"txt.exe\"\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n" + uuencode("x", peBytes()) + "--d--\r\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
