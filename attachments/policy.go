@@ -39,7 +39,8 @@ type Policy struct {
 	Title string `json:"title"`
 	// Source is where the list is published.
 	Source string `json:"source"`
-	// Date is when the list was last compared with its source (YYYY-MM-DD).
+	// Date is when the list was written from its source (YYYY-MM-DD); update it
+	// whenever the list is compared with the source again.
 	Date string `json:"date"`
 	// Action is what the receiver does with a listed file: Reject or Warn.
 	Action Action `json:"action"`
