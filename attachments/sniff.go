@@ -26,6 +26,7 @@ const (
 	TypeDMG          FileType = "dmg-image"
 	TypeOLE          FileType = "ole-document"
 	TypeOLEMacro     FileType = "ole-document-with-macros"
+	TypeMSI          FileType = "msi-installer"
 	TypeOOXML        FileType = "ooxml-document"
 	TypeOOXMLMacro   FileType = "ooxml-document-with-macros"
 	TypeODF          FileType = "odf-document"
@@ -57,13 +58,13 @@ const (
 var trueExt = map[FileType]string{
 	TypePE: "exe", TypeDOS: "exe", TypeELF: "elf", TypeMachO: "macho", TypeLNK: "lnk",
 	TypeCAB: "cab", TypeISO: "iso", TypeUDF: "iso", TypeVHD: "vhd", TypeVHDX: "vhdx",
-	TypeDMG: "dmg", TypeOOXMLMacro: "docm", TypeJAR: "jar", TypeAPK: "apk", TypeXZ: "xz",
+	TypeDMG: "dmg", TypeOOXMLMacro: "docm", TypeMSI: "msi", TypeJAR: "jar", TypeAPK: "apk", TypeXZ: "xz",
 }
 
 // executable types are run, not opened; named as anything else they are a disguise.
 func (t FileType) executable() bool {
 	switch t {
-	case TypePE, TypeDOS, TypeELF, TypeMachO, TypeLNK:
+	case TypePE, TypeDOS, TypeELF, TypeMachO, TypeLNK, TypeMSI:
 		return true
 	}
 	return false
@@ -92,6 +93,7 @@ var honestExts = map[FileType]map[string]bool{
 	TypeELF:    setOf(" so bin elf run appimage o ko out"),
 	TypeMachO:  setOf("dylib bundle macho o"),
 	TypeLNK:    setOf("lnk"),
+	TypeMSI:    setOf("msi msp mst msm"),
 	TypeCAB:    setOf("cab msu"),
 	TypeISO:    setOf("iso img"),
 	TypeUDF:    setOf("iso img udf"),
@@ -150,7 +152,10 @@ func sniff(r io.ReaderAt, size int64) FileType {
 	case bytes.HasPrefix(h, []byte("MSCF\x00\x00\x00\x00")):
 		return TypeCAB
 	case bytes.HasPrefix(h, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
-		return TypeOLE // refined by inspectOLE
+		if oleIsMSI(h, at) {
+			return TypeMSI
+		}
+		return TypeOLE // macros are looked for by inspectFile
 	case hasAnyPrefix(h, "PK\x03\x04", "PK\x05\x06", "PK\x07\x08"):
 		return TypeZip // refined by the zip listing
 	case bytes.HasPrefix(h, []byte("\x1f\x8b")):
@@ -220,7 +225,8 @@ func sniffText(h []byte) FileType {
 		bytes.HasPrefix(lower, []byte("<?xml")) && bytes.Contains(lower, []byte("<svg")):
 		return TypeSVG
 	case bytes.HasPrefix(lower, []byte("@echo off")), bytes.Contains(lower, []byte("wscript.")),
-		bytes.Contains(lower, []byte("createobject(")):
+		bytes.Contains(lower, []byte("createobject(")), bytes.Contains(lower, []byte("activexobject(")),
+		bytes.Contains(lower, []byte("powershell -e")), bytes.Contains(lower, []byte("invoke-expression")):
 		return TypeScript
 	}
 	return TypeUnknown
@@ -290,6 +296,26 @@ func utf16le(s string) []byte {
 // searched for without walking the FAT.
 func oleHasMacros(r io.ReaderAt, size int64) bool {
 	return containsAny(r, size, false, utf16le("_VBA_PROJECT"), utf16le("Macros\x00"))
+}
+
+// msiCLSID is the root storage class of Windows Installer packages,
+// {000C1084-0000-0000-C000-000000000046}, in its on-disk (mixed-endian) form.
+var msiCLSID = []byte("\x84\x10\x0c\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x46")
+
+// oleIsMSI reads the root directory entry of an OLE compound file ([MS-CFB] §2.2: the
+// header gives the sector size and the first directory sector; §2.6.1: the entry's
+// CLSID is at offset 0x50).
+func oleIsMSI(h []byte, at func(off int64, n int) []byte) bool {
+	if len(h) < 0x34 {
+		return false
+	}
+	shift := binary.LittleEndian.Uint16(h[0x1E:])
+	if shift != 9 && shift != 12 {
+		return false
+	}
+	sector := int64(1) << shift
+	dir := int64(binary.LittleEndian.Uint32(h[0x30:]))
+	return bytes.Equal(at((dir+1)*sector+0x50, 16), msiCLSID)
 }
 
 // htmlHasScript reports active content in an HTML or SVG file: script elements, event

@@ -2,6 +2,7 @@ package attachments
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,6 +30,8 @@ func TestSniff(t *testing.T) {
 		{"a cabinet", []byte("MSCF\x00\x00\x00\x00rest"), TypeCAB},
 		{"an ISO 9660 image", isoBytes(), TypeISO},
 		{"an OLE document", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), TypeOLE},
+		{"a Windows Installer package", msiBytes(), TypeMSI},
+		{"a JScript dropper", []byte("var s = new ActiveXObject(\"WScript.Shell\");"), TypeScript},
 		{"a zip", zipBytes(t, zfile{name: "a", data: []byte("b")}), TypeZip},
 		{"a gzip", gzipBytes(t, "a", []byte("b")), TypeGzip},
 		{"a bzip2", []byte("BZh91AY&SY"), TypeBzip2},
@@ -53,4 +56,20 @@ func TestSniff(t *testing.T) {
 			assert.Equal(t, tt.want, sniff(bytes.NewReader(tt.data), int64(len(tt.data))))
 		})
 	}
+}
+
+// msiBytes is an OLE compound file whose root entry has the Windows Installer CLSID.
+func msiBytes() []byte {
+	b := make([]byte, 3*512)
+	copy(b, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+	binary.LittleEndian.PutUint16(b[0x1E:], 9) // 512-byte sectors
+	binary.LittleEndian.PutUint32(b[0x30:], 0) // directory in sector 0, after the header
+	copy(b[512+0x50:], msiCLSID)
+	return b
+}
+
+func TestRenamedInstallerIsCaught(t *testing.T) {
+	res := scan(t, message(attachment("invoice.doc", "application/msword", msiBytes())), WithReceivers("microsoft"))
+	assert.Contains(t, codes(res), "attachments.type-mismatch")
+	assert.Equal(t, Reject, action(res, "microsoft"))
 }
