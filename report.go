@@ -80,7 +80,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 			if cfg.profile == ProfileParked {
 				return skipCheck("dkim", d, "Not applicable: a parked domain sends no mail, so no DKIM key is expected."), nil
 			}
-			return CheckDKIM(ctx, d.ASCII, cfg.selectors, shared...)
+			return CheckDKIM(ctx, d.ASCII, append(shared, WithSelectors(cfg.selectors...))...)
 		},
 	}
 	checks := make([]*Check, len(runs))
