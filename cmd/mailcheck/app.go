@@ -61,6 +61,7 @@ func commands(e *env) []*cli.Command {
 		spfCommand(e),
 		dmarcCommand(e),
 		dkimCommand(e),
+		attachmentsCommand(e),
 	}
 }
 

@@ -1,0 +1,266 @@
+package attachments
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/mailcheck/mailcheck/internal/finding"
+)
+
+// Finding is the module's one diagnostic type.
+type Finding = finding.Finding
+
+// Severity is a finding's weight.
+type Severity = finding.Severity
+
+// Sentinel errors. Scan's error means "could not run"; everything about the message
+// itself is in the Result.
+var (
+	// ErrUnknownReceiver: a receiver name that no built-in policy has.
+	ErrUnknownReceiver = errors.New("attachments: unknown receiver")
+	// ErrRead: the message could not be read.
+	ErrRead = errors.New("attachments: read message")
+)
+
+// Limits bound the work spent on archives. Reaching one is reported as
+// attachments.archive-limit, never passed over in silence.
+type Limits struct {
+	// Depth is how many archives deep nested archives are opened (default 3).
+	Depth int `json:"depth"`
+	// Entries is the most archive entries listed in one message (default 10,000).
+	Entries int `json:"entries"`
+	// NestedBytes is the most bytes decompressed from one nested archive (default 64 MiB).
+	NestedBytes int64 `json:"nested_bytes"`
+	// TotalBytes is the most bytes decompressed in one message (default 256 MiB).
+	TotalBytes int64 `json:"total_bytes"`
+	// Ratio is the highest decompressed/compressed ratio accepted for a nested archive
+	// (default 100).
+	Ratio int64 `json:"ratio"`
+	// Time is the most time spent on one message (default 30 s).
+	Time time.Duration `json:"time"`
+}
+
+// DefaultLimits are the limits Scan uses unless told otherwise.
+var DefaultLimits = Limits{Depth: 3, Entries: 10000, NestedBytes: 64 << 20, TotalBytes: 256 << 20, Ratio: 100, Time: 30 * time.Second}
+
+// DefaultMemory is how much of one part is held in memory before it spills to a
+// temporary file.
+const DefaultMemory = 32 << 20
+
+type config struct {
+	receivers []string
+	blocked   []string
+	limits    Limits
+	memory    int64
+	tempDir   string
+}
+
+// Option configures Scan.
+type Option func(*config)
+
+// WithReceivers selects the receiver policies to judge by ("infomaniak", "gmail",
+// "microsoft", "outlook", or "all"). The default is infomaniak.
+func WithReceivers(names ...string) Option {
+	return func(c *config) { c.receivers = append(c.receivers, names...) }
+}
+
+// WithBlocked adds extensions (".iso" or "iso") that the user's own receiver rejects,
+// at any depth.
+func WithBlocked(exts ...string) Option {
+	return func(c *config) { c.blocked = append(c.blocked, exts...) }
+}
+
+// WithLimits replaces the archive limits; zero fields keep their defaults.
+func WithLimits(l Limits) Option {
+	return func(c *config) {
+		if l.Depth > 0 {
+			c.limits.Depth = l.Depth
+		}
+		if l.Entries > 0 {
+			c.limits.Entries = l.Entries
+		}
+		if l.NestedBytes > 0 {
+			c.limits.NestedBytes = l.NestedBytes
+		}
+		if l.TotalBytes > 0 {
+			c.limits.TotalBytes = l.TotalBytes
+		}
+		if l.Ratio > 0 {
+			c.limits.Ratio = l.Ratio
+		}
+		if l.Time > 0 {
+			c.limits.Time = l.Time
+		}
+	}
+}
+
+// WithMemory sets how many bytes of one part are held in memory before it spills to a
+// temporary file (default 32 MiB).
+func WithMemory(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.memory = n
+		}
+	}
+}
+
+// WithTempDir sets where spilled parts go (default os.TempDir()).
+func WithTempDir(dir string) Option { return func(c *config) { c.tempDir = dir } }
+
+// Verdict is one receiver's decision on one file or on the whole message.
+type Verdict struct {
+	Receiver string `json:"receiver"`
+	Action   Action `json:"action"`
+	// Reason says why, in words ("rejects the message ...: .exe is on Gmail's list").
+	Reason string `json:"reason,omitempty"`
+}
+
+// Attachment is one file found in the message: a MIME part, a uuencoded or TNEF file
+// inside a part, or an entry of an archive.
+type Attachment struct {
+	// Part is the MIME part path ("2/1": the first part of the second part); "" is the
+	// message body itself.
+	Part string `json:"part"`
+	// Entry is the path inside the archive (or TNEF/uuencode container) for contained
+	// files; empty for MIME parts.
+	Entry string `json:"entry,omitempty"`
+	// Source says where the file was found: "mime", "uuencode", "tnef" or "archive".
+	Source string `json:"source"`
+	// Names are every candidate name, as decoded (headers, parameters, archive records).
+	Names []string `json:"names,omitempty"`
+	// ContentType and Disposition are the part's declared media type and disposition.
+	ContentType string `json:"content_type,omitempty"`
+	Disposition string `json:"disposition,omitempty"`
+	// Type is the type the content was detected as, or for archive entries (which are
+	// never decompressed) the type the name says.
+	Type FileType `json:"type,omitempty"`
+	// Size is the decoded size in bytes (the uncompressed size for archive entries).
+	Size int64 `json:"size"`
+	// Encrypted marks password-protected archives and entries.
+	Encrypted bool `json:"encrypted,omitempty"`
+	// Verdicts has one entry per selected receiver.
+	Verdicts []Verdict `json:"verdicts,omitempty"`
+	// Contents are the files inside an archive or container.
+	Contents []Attachment `json:"contents,omitempty"`
+
+	names   []name
+	loc     string // "2/1 invoice.zip → docs/invoice.pdf.exe", for findings
+	inArc   bool   // inside an archive: only policies that look inside apply
+	nested  bool   // an archive inside an archive
+	encNest bool   // an encrypted archive entry that is itself an archive
+	script  bool   // HTML or SVG with active content
+}
+
+// Result is everything Scan learned about a message.
+type Result struct {
+	// Receivers are the selected policies and their verdict on the whole message.
+	Receivers []Verdict `json:"receivers"`
+	// Attachments are the files, in message order, with archive contents nested.
+	Attachments []Attachment `json:"attachments"`
+	// Findings are the diagnostics, most serious first within each file.
+	Findings []Finding `json:"findings"`
+	// Parts is the number of MIME parts seen; Bytes the message size.
+	Parts int   `json:"parts"`
+	Bytes int64 `json:"bytes"`
+	// Policies are the policies the verdicts were made with.
+	Policies []Policy `json:"policies"`
+}
+
+// Rejected reports whether any selected receiver rejects the message.
+func (r *Result) Rejected() bool {
+	for _, v := range r.Receivers {
+		if v.Action == Reject {
+			return true
+		}
+	}
+	return false
+}
+
+// Scan reads one RFC 5322 message and reports every attachment at any depth, what each
+// selected receiver does with it, and findings. The error is only for "could not run": a
+// read failure or a bad option. Malformed MIME or archives are findings.
+func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
+	c := config{limits: DefaultLimits, memory: DefaultMemory, tempDir: os.TempDir()}
+	for _, o := range opts {
+		o(&c)
+	}
+	pols, err := selectPolicies(c.receivers, c.blocked)
+	if err != nil {
+		return Result{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.limits.Time)
+	defer cancel()
+	cr := &countingReader{r: r}
+	s := &scanner{ctx: ctx, cfg: c, policies: pols}
+	s.walkMessage(bufio.NewReaderSize(cr, 64<<10), "", 0)
+	if cr.err != nil && !errors.Is(cr.err, io.EOF) {
+		return Result{}, fmt.Errorf("%w: %w", ErrRead, cr.err)
+	}
+	if s.ioErr != nil {
+		return Result{}, s.ioErr
+	}
+	s.res.Bytes = cr.n
+	s.res.Policies = pols
+	s.judge()
+	if s.res.Findings == nil {
+		s.res.Findings = []Finding{}
+	}
+	if s.res.Attachments == nil {
+		s.res.Attachments = []Attachment{}
+	}
+	return s.res, nil
+}
+
+// countingReader counts bytes and remembers the first real read error, so a parse
+// failure caused by I/O is reported as I/O.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// scanner carries one Scan's state.
+type scanner struct {
+	ctx      context.Context
+	cfg      config
+	policies []Policy
+	res      Result
+	ioErr    error // a temp-file failure: "could not run"
+
+	entries     int   // archive entries listed so far
+	decompBytes int64 // bytes decompressed from nested archives so far
+	timeNoted   bool
+}
+
+func (s *scanner) add(f Finding) { s.res.Findings = append(s.res.Findings, f) }
+
+// expired reports (once, as a finding) that the time limit has passed.
+func (s *scanner) expired(where string) bool {
+	if s.ctx.Err() == nil {
+		return false
+	}
+	if !s.timeNoted {
+		s.timeNoted = true
+		s.add(Finding{
+			Code: "attachments.archive-limit", Severity: finding.Warning,
+			Message:  fmt.Sprintf("Scanning stopped at %s: the time limit of %s was reached, so the rest was not inspected.", where, s.cfg.limits.Time),
+			Fix:      "Send fewer or smaller archives; receivers give up too and may reject what they cannot scan.",
+			Evidence: &finding.Evidence{Name: where, Detail: s.ctx.Err().Error()},
+		})
+	}
+	return true
+}
