@@ -62,6 +62,7 @@ func commands(e *env) []*cli.Command {
 		dmarcCommand(e),
 		dkimCommand(e),
 		attachmentsCommand(e),
+		messageCommand(e),
 	}
 }
 
