@@ -20,6 +20,8 @@ type config struct {
 	profile   Profile
 	selectors []string
 	ips       []netip.Addr
+	// concurrency is how many domains CheckDomains checks at once.
+	concurrency int
 	// attachmentOpts configure CheckMessage's attachment scan.
 	attachmentOpts []attachments.Option
 }

@@ -123,7 +123,6 @@ var gradeFloors = []struct {
 
 type scoreInput struct {
 	report   *Report
-	offline  bool
 	dnssec   dnssecResult
 	ptrs     []ptrResult
 	ipsGiven bool

@@ -63,6 +63,7 @@ func commands(e *env) []*cli.Command {
 		dkimCommand(e),
 		attachmentsCommand(e),
 		messageCommand(e),
+		bulkCommand(e),
 	}
 }
 
