@@ -68,11 +68,7 @@ func messageCommand(e *env) *cli.Command {
 				return err
 			}
 			defer closeIn()
-			r, err := newResolver(c)
-			if err != nil {
-				return err
-			}
-			ctx, cancel, err := checkContext(c)
+			r, ctx, cancel, err := dnsSetup(c)
 			if err != nil {
 				return err
 			}
