@@ -82,7 +82,9 @@ type Outcome struct {
 	OrganizationalDomain string `json:"organizational_domain,omitempty"`
 	// Source says how the record relates to the domain.
 	Source Source `json:"source,omitempty"`
-	// Record is the applied record.
+	// Record is the applied record. When Applies is false because the record found
+	// is unusable (RFC 9989 §4.10.1: an invalid p, sp or np without a valid rua), it
+	// is that ignored record, so its problems can be reported.
 	Record *Record `json:"-"`
 	// Policy is applied to failing mail from the domain itself: p at the domain, or
 	// sp (np if the domain does not exist) when inherited; then t=y (RFC 9989) lowers
@@ -386,6 +388,13 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 		o.Reason = "no DMARC record at the domain, its Organizational Domain or a Public Suffix Domain (RFC 9989 §4.10.1)"
 		return o
 	}
+	if !pl.Record.usable() {
+		// RFC 9989 §4.10.1: an invalid p, sp or np and no valid rua URI: "the Mail
+		// Receiver applies no DMARC processing". The record is kept for diagnostics.
+		o.Record = pl.Record
+		o.Reason = fmt.Sprintf("the record at %s has an invalid p, sp or np and no valid rua URI, so receivers apply no DMARC processing (RFC 9989 §4.10.1)", pl.Name)
+		return o
+	}
 	o.Applies, o.PolicyDomain, o.Source, o.Record = true, pl.Domain, src, pl.Record
 	p, sp, np := effective9989(pl.Record)
 	if pl.Domain == domain {
@@ -397,7 +406,7 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 	}
 	// An existing subdomain without its own record: walk from "x.<domain>".
 	child := "x." + domain
-	if cl, _, _ := choose9989(child, d.chain(child)); cl != nil {
+	if cl, _, _ := choose9989(child, d.chain(child)); cl != nil && cl.Record.usable() {
 		_, o.SubdomainPolicy, o.NonexistentPolicy = effective9989(cl.Record)
 		o.SubdomainPolicyDomain = cl.Domain
 	}
@@ -416,6 +425,14 @@ func effective9989(r *Record) (p, sp, np Policy) {
 		p, sp, np = p.Downgrade(), sp.Downgrade(), np.Downgrade()
 	}
 	return p, sp, np
+}
+
+// usable reports whether RFC 9989 receivers apply the record at all: RFC 9989
+// §4.10.1: with an invalid p, sp or np tag, only when rua holds a valid URI (then as
+// p=none). A missing p is not invalid: §4.7 treats it as p=none whatever rua holds,
+// the reading the tag's own definition states outright.
+func (r *Record) usable() bool {
+	return !r.invalidPolicy() || len(r.AggregateURIs) > 0
 }
 
 // invalidPolicy reports a p, sp or np tag written with an invalid value.
