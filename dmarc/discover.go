@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -435,10 +436,14 @@ func (r *Record) usable() bool {
 	return !r.invalidPolicy() || len(r.AggregateURIs) > 0
 }
 
-// invalidPolicy reports a p, sp or np tag written with an invalid value.
-func (r *Record) invalidPolicy() bool {
+// invalidPolicy reports one of the tags (by default p, sp and np) written with an
+// invalid value.
+func (r *Record) invalidPolicy(tags ...string) bool {
+	if len(tags) == 0 {
+		tags = []string{"p", "sp", "np"}
+	}
 	for _, is := range r.Issues {
-		if is.Code == "dmarc.invalid-value" && (is.Tag == "p" || is.Tag == "sp" || is.Tag == "np") {
+		if is.Code == "dmarc.invalid-value" && slices.Contains(tags, is.Tag) {
 			return true
 		}
 	}
@@ -477,8 +482,9 @@ func (d *Discovery) decide7489(domain string) Outcome {
 	rec := pl.Record
 	p, sp := rec.Policy, rec.SubdomainPolicy
 	// RFC 7489 §6.6.3 step 6: no valid p (it was REQUIRED), or an invalid sp: act as
-	// p=none if rua holds a valid URI, else apply no DMARC processing.
-	if !rec.Explicit("p") || rec.invalidPolicy() {
+	// p=none if rua holds a valid URI, else apply no DMARC processing. np is not an
+	// RFC 7489 tag, so these receivers ignore it like any unknown tag (§6.3).
+	if !rec.Explicit("p") || rec.invalidPolicy("p", "sp") {
 		if len(rec.AggregateURIs) == 0 {
 			o.Reason = fmt.Sprintf("the record at %s has no valid p tag and no valid rua, so RFC 7489 receivers ignore it (RFC 7489 §6.6.3)", pl.Name)
 			return o

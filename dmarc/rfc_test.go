@@ -203,3 +203,14 @@ func TestAnIgnoredRecordIsReportedWithItsProblem(t *testing.T) {
 	assert.Contains(t, codes, "dmarc.missing")
 	assert.Contains(t, codes, "dmarc.invalid-value", "the reason the record is ignored is shown")
 }
+
+func TestRFC7489ReceiversIgnoreAnInvalidNP(t *testing.T) {
+	// np is not an RFC 7489 tag: an RFC 7489 receiver skips it as unknown (RFC 7489
+	// §6.3) and applies p, while an RFC 9989 receiver treats the record as p=none.
+	srv := dnstest.Start(t, dnstest.Zone(t, rfcZone))
+	d, err := Discover(context.Background(), srv.Resolver(t), "badsprua.test")
+	require.NoError(t, err)
+	assert.Equal(t, None, d.RFC9989.Policy)
+	require.True(t, d.RFC7489.Applies)
+	assert.Equal(t, Reject, d.RFC7489.Policy)
+}
