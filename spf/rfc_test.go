@@ -179,6 +179,8 @@ macros2.email.example.com. TXT "%{ir}.%{v}._spf.%{d2}|%{lr-}.lp._spf.%{d2}|%{lr-
 hmacro      TXT "v=spf1 -all exp=h.hmacro.example"
 h.hmacro    TXT "%{h} %{H} %{v} %{p}"
 invalidmacro TXT "v=spf1 a:%{z}.example -all"
+dotd        TXT "v=spf1 -all exp=e.dotd.example"
+e.dotd      TXT "%{d} %{d1} %{d1r} %{o}"
 `
 
 func init() {
@@ -246,6 +248,7 @@ func TestRFC7208Rules(t *testing.T) {
 		{"§7.4 the RFC's macro examples for strong-bad@email.example.com", "192.0.2.3", "email.example.com", "strong-bad@email.example.com", spf.Fail,
 			"strong-bad@email.example.com|email.example.com|email.example.com|email.example.com|email.example.com|example.com|com|com.example.email|example.email|strong-bad|strong.bad|strong-bad|bad.strong|strong"},
 		{"§7.3 h is the HELO name, v in-addr, p unknown without PTR", "192.0.2.1", "hmacro.example", "", spf.Fail, "mta.example.net mta.example.net in-addr unknown"},
+		{"§4.3 a trailing dot is not part of %{d}, its transforms or %{o}", "192.0.2.1", "dotd.example.", "jo@dotd.example.", spf.Fail, "dotd.example example dotd dotd.example"},
 		{"§7.1 an unknown macro letter in a mechanism is a permerror", "192.0.2.1", "invalidmacro.example", "", spf.PermError, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
