@@ -110,7 +110,8 @@ type Outcome struct {
 type Discovery struct {
 	// Domain is the domain asked about.
 	Domain string `json:"domain"`
-	// Exists is false when the domain has no A, AAAA or MX records (RFC 9989 §3.2.13);
+	// Exists is false when the domain does not exist (RFC 9989 §3.2.13: NXDOMAIN; see
+	// domainExists for resolvers that cannot tell NXDOMAIN from NODATA);
 	// it is only looked up when the policy is inherited.
 	Exists bool `json:"exists"`
 	// Lookups are the TXT questions of the RFC 9989 DNS Tree Walk, in order (at most
@@ -232,7 +233,7 @@ func Discover(ctx context.Context, r Resolver, domain string) (*Discovery, error
 	disc.RFC7489 = disc.decide7489(d)
 	if disc.RFC9989.Applies && disc.RFC9989.PolicyDomain != d || disc.RFC7489.Applies && disc.RFC7489.PolicyDomain != d {
 		// RFC 9989 §4.10.1: an inherited record gives sp for an existing domain and np
-		// for a non-existent one (RFC 9989 §3.2.13: no A, AAAA or MX).
+		// for a non-existent one (RFC 9989 §3.2.13: NXDOMAIN).
 		exists, err := domainExists(ctx, r, d)
 		if err != nil {
 			disc.Incomplete = true
@@ -282,13 +283,30 @@ func lookup(ctx context.Context, r Resolver, domain string) *Lookup {
 	return l
 }
 
+// notFoundRcode returns "NXDOMAIN" or "NODATA" when a not-found error says which
+// answer it was (the sentinel it wraps names it), and "" when it does not.
+func notFoundRcode(err error) string {
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		for _, rc := range []string{"NXDOMAIN", "NODATA"} {
+			if strings.Contains(e.Error(), "("+rc+")") {
+				return rc
+			}
+		}
+	}
+	return ""
+}
+
 func isNotFound(err error) bool {
 	var de *net.DNSError
 	return errors.As(err, &de) && de.IsNotFound
 }
 
-// domainExists applies RFC 9989 §3.2.13: a domain does not exist when A, AAAA and MX
-// all give NXDOMAIN or NODATA. A DNS failure counts as existing, with the error.
+// domainExists applies RFC 9989 §3.2.13: a non-existent domain is one whose query
+// is answered NXDOMAIN (RFC 8020), so a name that exists in the DNS with no A, AAAA
+// or MX records (only TXT, say, or an empty non-terminal) still exists and gets sp,
+// not np. A resolver that reports the rcode (dnscheck does, in the error chain) is
+// read that way; one that cannot tell NXDOMAIN from NODATA (*net.Resolver) falls back
+// to RFC 9091's test: no A, AAAA and MX. A DNS failure counts as existing, with the error.
 func domainExists(ctx context.Context, r Resolver, domain string) (bool, error) {
 	addrs, err := r.LookupNetIP(ctx, "ip", domain)
 	if err == nil && len(addrs) > 0 {
@@ -296,6 +314,9 @@ func domainExists(ctx context.Context, r Resolver, domain string) (bool, error) 
 	}
 	if err != nil && !isNotFound(err) {
 		return true, err
+	}
+	if rc := notFoundRcode(err); rc != "" {
+		return rc == "NODATA", nil
 	}
 	mxs, err := r.LookupMX(ctx, domain)
 	if err == nil && len(mxs) > 0 {

@@ -120,6 +120,9 @@ _dmarc.sub.sp.test.       TXT "v=DMARC1; p=none; sp=none"
 ; name that does not exist through np.
 _dmarc.psd.               TXT "v=DMARC1; p=none; sp=quarantine; np=reject; psd=y"
 org.psd.                  A 192.0.2.1
+; RFC 9989 §3.2.13: only NXDOMAIN makes a name non-existent (RFC 8020).
+txtonly.psd.              TXT "a name with no address and no MX still exists"
+x.ent.psd.                A 192.0.2.1
 `
 
 func TestDiscoverFollowsRFC9989(t *testing.T) {
@@ -146,6 +149,8 @@ func TestDiscoverFollowsRFC9989(t *testing.T) {
 		{"§4.7 a subdomain's own record gives p, and its sp is not used below it", "deep.sub.sp.test", true, "sp.test", "sp.test", Reject, Reject, Reject},
 		{"§4.10.1 a PSD record gives sp to an existing name under it", "org.psd", true, "psd", "org.psd", Quarantine, Quarantine, Reject},
 		{"§4.10.1 a PSD record gives np to a name that does not exist", "ghost.psd", true, "psd", "ghost.psd", Reject, Quarantine, Reject},
+		{"§3.2.13 a name with only a TXT record exists and gets sp", "txtonly.psd", true, "psd", "txtonly.psd", Quarantine, Quarantine, Reject},
+		{"§3.2.13 an empty non-terminal exists and gets sp", "ent.psd", true, "psd", "ent.psd", Quarantine, Quarantine, Reject},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := Discover(context.Background(), srv.Resolver(t), tc.domain)
