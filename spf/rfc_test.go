@@ -176,6 +176,7 @@ expsoft     TXT "v=spf1 ~all exp=text.explit.example"
 email.example.com. TXT "v=spf1 -all exp=macros.email.example.com"
 macros.email.example.com. TXT "%{s}|%{o}|%{d}|%{d4}|%{d3}|%{d2}|%{d1}|%{dr}|%{d2r}|%{l}|%{l-}|%{lr}|%{lr-}|%{l1r-}"
 macros2.email.example.com. TXT "%{ir}.%{v}._spf.%{d2}|%{lr-}.lp._spf.%{d2}|%{lr-}.lp.%{ir}.%{v}._spf.%{d2}|%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}|%{d2}.trusted-domains.example.net"
+m2.email.example.com. TXT "v=spf1 -all exp=macros2.email.example.com"
 hmacro      TXT "v=spf1 -all exp=h.hmacro.example"
 h.hmacro    TXT "%{h} %{H} %{v} %{p}"
 invalidmacro TXT "v=spf1 a:%{z}.example -all"
@@ -247,6 +248,8 @@ func TestRFC7208Rules(t *testing.T) {
 			"2001:db8::1 via mx.receiver.example at 1700000000: jo%2Bx%40explit.example %   %20"},
 		{"§7.4 the RFC's macro examples for strong-bad@email.example.com", "192.0.2.3", "email.example.com", "strong-bad@email.example.com", spf.Fail,
 			"strong-bad@email.example.com|email.example.com|email.example.com|email.example.com|email.example.com|example.com|com|com.example.email|example.email|strong-bad|strong.bad|strong-bad|bad.strong|strong"},
+		{"§7.4 the RFC's examples with %{ir}, %{v}, %{lr-} and %{l1r-} for IPv4", "192.0.2.3", "m2.email.example.com", "strong-bad@email.example.com", spf.Fail,
+			"3.2.0.192.in-addr._spf.example.com|bad.strong.lp._spf.example.com|bad.strong.lp.3.2.0.192.in-addr._spf.example.com|3.2.0.192.in-addr.strong.lp._spf.example.com|example.com.trusted-domains.example.net"},
 		{"§7.3 h is the HELO name, v in-addr, p unknown without PTR", "192.0.2.1", "hmacro.example", "", spf.Fail, "mta.example.net mta.example.net in-addr unknown"},
 		{"§4.3 a trailing dot is not part of %{d}, its transforms or %{o}", "192.0.2.1", "dotd.example.", "jo@dotd.example.", spf.Fail, "dotd.example example dotd dotd.example"},
 		{"§7.1 an unknown macro letter in a mechanism is a permerror", "192.0.2.1", "invalidmacro.example", "", spf.PermError, ""},
@@ -258,6 +261,54 @@ func TestRFC7208Rules(t *testing.T) {
 				spf.WithHELO("mta.example.net"), spf.WithReceiver("mx.receiver.example"), spf.WithTime(time.Unix(1700000000, 0)))
 			assert.Equal(t, tc.want, out.Result, "problem: %s", out.Problem)
 			assert.Equal(t, tc.expl, out.Explanation)
+		})
+	}
+}
+
+// TestRFC7208MacroExampleIPv6 is the IPv6 example of RFC 7208 §7.4. The RFC prints the
+// nibbles in lower case; the OpenSPF suite expects upper case in explanations and DNS
+// names are case-insensitive, so the comparison ignores case.
+func TestRFC7208MacroExampleIPv6(t *testing.T) {
+	srv := dnstest.Start(t, dnstest.Zone(t, rfcZone))
+	out := spf.CheckHost(context.Background(), srv.Resolver(t), netip.MustParseAddr("2001:db8::cb01"), "m2.email.example.com", "strong-bad@email.example.com")
+	assert.Equal(t, spf.Fail, out.Result, out.Problem)
+	want := "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com"
+	first, _, _ := strings.Cut(out.Explanation, "|")
+	assert.True(t, strings.EqualFold(want, first), "got %q", first)
+}
+
+// TestParseFollowsTheRFC7208Grammar checks §4.6.1, §5 and §12 cases the record tests
+// do not: each record is valid or not as the ABNF says.
+func TestParseFollowsTheRFC7208Grammar(t *testing.T) {
+	for _, tc := range []struct {
+		name, record string
+		valid        bool
+	}{
+		{"modifier names are case-insensitive", "v=spf1 REDIRECT=_spf.example.com", true},
+		{"a name=value with a mechanism's name is an unknown modifier", "v=spf1 include=foo -all", true},
+		{"an unknown modifier may be empty", "v=spf1 moo= -all", true},
+		{"a domain-spec may be a single macro", "v=spf1 exists:%{l} -all", true},
+		{"a domain-spec may end in a macro after a literal", "v=spf1 a:foo.%{d}/24 -all", true},
+		{"a domain-spec may end in a dot", "v=spf1 a:mail.example.com. -all", true},
+		{"underscores are allowed in a domain-spec", "v=spf1 include:_spf.example.com -all", true},
+		{"a term without a name is an error", "v=spf1 =foo -all", false},
+		{"exp needs a domain-spec", "v=spf1 -all exp=", false},
+		{"redirect needs a domain-spec", "v=spf1 redirect=", false},
+		{"ip6 takes no dual CIDR", "v=spf1 ip6:2001:db8::/32//64", false},
+		{"a single slash before an IPv6 length is an IPv4 length", "v=spf1 a/24/64", false},
+		{"an IPv4 length on ip4 may be 0", "v=spf1 ip4:0.0.0.0/0", true},
+		{"a port is not a top label", "v=spf1 include:example.com:80", false},
+		{"an IPv4 address with a leading zero is not a dotted quad", "v=spf1 ip4:192.0.2.01", false},
+		{"ip4 with a prefix of a short address is an error", "v=spf1 ip4:192.0.2/24", false},
+		{"a syntax error after all still voids the record", "v=spf1 -all foo:bar", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := spf.Parse(tc.record)
+			if tc.valid {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, spf.ErrSyntax)
+			}
 		})
 	}
 }
