@@ -117,9 +117,9 @@ func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
 	if l := disc.Lookup(disc.Domain); l != nil && !l.Failed() && len(l.DMARC) == 0 {
 		c.atApex(ctx, r, disc.Domain)
 	}
-	if !o.Applies && o.Record != nil {
+	if o.Ignored != nil {
 		// The record is ignored (RFC 9989 §4.10.1); say why, tag by tag.
-		c.issueFindings(o.Record, "_dmarc."+recordDomain(disc, o.Record))
+		c.issueFindings(o.Ignored, "_dmarc."+recordDomain(disc, o.Ignored))
 	}
 	if o.Applies {
 		c.recordFindings(disc, o)

@@ -83,10 +83,11 @@ type Outcome struct {
 	OrganizationalDomain string `json:"organizational_domain,omitempty"`
 	// Source says how the record relates to the domain.
 	Source Source `json:"source,omitempty"`
-	// Record is the applied record. When Applies is false because the record found
-	// is unusable (RFC 9989 §4.10.1: an invalid p, sp or np without a valid rua), it
-	// is that ignored record, so its problems can be reported.
+	// Record is the applied record.
 	Record *Record `json:"-"`
+	// Ignored is the record found but not applied, when Applies is false because it
+	// is unusable (RFC 9989 §4.10.1: an invalid p, sp or np without a valid rua).
+	Ignored *Record `json:"-"`
 	// Policy is applied to failing mail from the domain itself: p at the domain, or
 	// sp (np if the domain does not exist) when inherited; then t=y (RFC 9989) lowers
 	// it one step.
@@ -413,7 +414,7 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 	if !pl.Record.usable() {
 		// RFC 9989 §4.10.1: an invalid p, sp or np and no valid rua URI: "the Mail
 		// Receiver applies no DMARC processing". The record is kept for diagnostics.
-		o.Record = pl.Record
+		o.Ignored = pl.Record
 		o.Reason = fmt.Sprintf("the record at %s has an invalid p, sp or np and no valid rua URI, so receivers apply no DMARC processing (RFC 9989 §4.10.1)", pl.Name)
 		return o
 	}
