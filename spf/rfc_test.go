@@ -118,6 +118,7 @@ two         TXT "v=spf1 -all"
 badplus     TXT "v=spf1 ip4:192.0.2.1 -all foo:bar"
 badplus     TXT "some other text"
 nospace     TXT "v=spf1-all"
+lead        TXT " v=spf1 +all"
 ; §4.3
 *.wild     TXT "v=spf1 +all"
 ; §4.6.4: exp does not count against the limit
@@ -215,6 +216,7 @@ func TestRFC7208Rules(t *testing.T) {
 		{"§4.5 v=spf10 is not an SPF record", "192.0.2.1", "spf10.example", "", spf.None, ""},
 		{"§4.5 the version is case-insensitive", "192.0.2.1", "upper.example", "", spf.Pass, ""},
 		{"§4.5 the version with no space after it is not SPF", "192.0.2.1", "nospace.example", "", spf.None, ""},
+		{"§4.5 a record with a space before the version is not SPF", "192.0.2.1", "lead.example", "", spf.None, ""},
 		{"§3.3 the strings of one TXT record are joined without a space", "192.0.2.1", "split.example", "", spf.Pass, ""},
 		{"§4.5 two SPF records are a permerror", "192.0.2.1", "two.example", "", spf.PermError, ""},
 		{"§4.6 a syntax error anywhere makes the record a permerror, even after a match", "192.0.2.1", "badplus.example", "", spf.PermError, ""},
