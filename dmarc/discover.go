@@ -285,16 +285,18 @@ func lookup(ctx context.Context, r Resolver, domain string) *Lookup {
 }
 
 // notFoundRcode returns "NXDOMAIN" or "NODATA" when a not-found error says which
-// answer it was (the sentinel it wraps names it), and "" when it does not.
+// answer it was, and "" when it does not. A resolver says so by wrapping an error with
+// an NXDOMAIN() bool method (dnscheck's ErrNXDOMAIN and ErrNODATA have one);
+// *net.Resolver cannot tell the two apart.
 func notFoundRcode(err error) string {
-	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
-		for _, rc := range []string{"NXDOMAIN", "NODATA"} {
-			if strings.Contains(e.Error(), "("+rc+")") {
-				return rc
-			}
-		}
+	var neg interface{ NXDOMAIN() bool }
+	if !errors.As(err, &neg) {
+		return ""
 	}
-	return ""
+	if neg.NXDOMAIN() {
+		return "NXDOMAIN"
+	}
+	return "NODATA"
 }
 
 func isNotFound(err error) bool {
