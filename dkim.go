@@ -4,27 +4,26 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/spf"
 )
 
-// CheckDKIM checks the domain's DKIM keys: each of selectors (reported missing when
-// absent) and the common selectors probed by dkim.Check, providers seen in the
-// domain's MX hosts and SPF includes first. Details is the *dkim.Result. The error
-// is set only when the check could not run (an invalid domain or selector).
-func CheckDKIM(ctx context.Context, domain string, selectors []string, opts ...Option) (*Check, error) {
+// CheckDKIM checks the domain's DKIM keys: each selector named with WithSelectors
+// (reported missing when absent) and the common selectors probed by dkim.Check,
+// providers seen in the domain's MX hosts and SPF includes first. Details is the
+// *dkim.Result. The error is set only when the check could not run (an invalid domain
+// or selector).
+func CheckDKIM(ctx context.Context, domain string, opts ...Option) (*Check, error) {
 	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
 	hints := providerHints(ctx, cfg.resolver, d.ASCII)
-	// WithSelectors adds to the argument; dkim.Check asks each name once.
-	selectors = append(slices.Clone(selectors), cfg.selectors...)
-	res, err := dkim.Check(ctx, cfg.resolver, d.ASCII, dkim.WithSelectors(selectors...), dkim.WithProviderHints(hints...))
+	res, err := dkim.Check(ctx, cfg.resolver, d.ASCII, dkim.WithSelectors(cfg.selectors...), dkim.WithProviderHints(hints...))
 	if err != nil {
 		return nil, err
 	}
@@ -43,15 +42,13 @@ func providerHints(ctx context.Context, r *dnscheck.Resolver, domain string) []s
 	}
 	if txts, err := r.LookupTXT(ctx, domain); err == nil {
 		for _, t := range txts {
-			if !strings.HasPrefix(strings.ToLower(t), "v=spf1 ") {
+			rec, err := spf.Parse(t)
+			if err != nil {
 				continue
 			}
-			for _, term := range strings.Fields(t) {
-				term = strings.ToLower(term)
-				for _, prefix := range []string{"include:", "+include:", "~include:", "?include:", "redirect="} {
-					if name, ok := strings.CutPrefix(term, prefix); ok {
-						hints = append(hints, name)
-					}
+			for _, term := range rec.Terms {
+				if term.Mechanism == spf.MechInclude || term.Modifier == spf.ModRedirect {
+					hints = append(hints, strings.ToLower(term.Domain))
 				}
 			}
 		}

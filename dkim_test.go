@@ -45,7 +45,7 @@ func TestCheckDKIM(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := CheckDKIM(context.Background(), tt.domain, tt.selectors, dkimDemo(t))
+			c, err := CheckDKIM(context.Background(), tt.domain, dkimDemo(t), WithSelectors(tt.selectors...))
 			require.NoError(t, err)
 			assert.Equal(t, "dkim", c.ID)
 			assert.Equal(t, tt.status, c.Status)
@@ -60,8 +60,8 @@ func TestCheckDKIM(t *testing.T) {
 	}
 }
 
-func TestCheckDKIMTakesSelectorsAsOptionsToo(t *testing.T) {
-	c, err := CheckDKIM(context.Background(), "broken.example", []string{"old"}, dkimDemo(t), WithSelectors("old", "nope"))
+func TestCheckDKIMAsksEachSelectorOnce(t *testing.T) {
+	c, err := CheckDKIM(context.Background(), "broken.example", dkimDemo(t), WithSelectors("old"), WithSelectors("old", "nope"))
 	require.NoError(t, err)
 	res := c.Details.(*dkim.Result)
 	assert.Equal(t, "old", res.Keys[0].Selector)
@@ -70,9 +70,9 @@ func TestCheckDKIMTakesSelectorsAsOptionsToo(t *testing.T) {
 }
 
 func TestCheckDKIMRejectsBadInput(t *testing.T) {
-	_, err := CheckDKIM(context.Background(), "exa mple.com", nil, dkimDemo(t))
+	_, err := CheckDKIM(context.Background(), "exa mple.com", dkimDemo(t))
 	assert.Error(t, err)
-	_, err = CheckDKIM(context.Background(), "example.com", []string{"bad..selector"}, dkimDemo(t))
+	_, err = CheckDKIM(context.Background(), "example.com", dkimDemo(t), WithSelectors("bad..selector"))
 	assert.ErrorIs(t, err, dkim.ErrInvalidSelector)
 }
 

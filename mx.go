@@ -26,6 +26,8 @@ func CheckMX(ctx context.Context, domain string, opts ...Option) (*Check, error)
 
 func mxSummary(r *dnscheck.MXResult) string {
 	switch {
+	case r.NXDOMAIN:
+		return "The domain does not exist (NXDOMAIN)."
 	case r.Null && len(r.Hosts) == 1:
 		return "Null MX: the domain accepts no mail."
 	case r.Implicit && len(r.ImplicitAddresses) > 0:

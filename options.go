@@ -3,6 +3,7 @@ package mailcheck
 import (
 	"context"
 	"fmt"
+	"github.com/mailcheck/mailcheck/attachments"
 	"net/netip"
 	"slices"
 	"time"
@@ -19,6 +20,10 @@ type config struct {
 	profile   Profile
 	selectors []string
 	ips       []netip.Addr
+	// concurrency is how many domains CheckDomains checks at once.
+	concurrency int
+	// attachmentOpts configure CheckMessage's attachment scan.
+	attachmentOpts []attachments.Option
 }
 
 // WithResolver makes the check use r (and its cache) instead of a new Resolver on the

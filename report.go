@@ -80,12 +80,18 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 			if cfg.profile == ProfileParked {
 				return skipCheck("dkim", d, "Not applicable: a parked domain sends no mail, so no DKIM key is expected."), nil
 			}
-			return CheckDKIM(ctx, d.ASCII, cfg.selectors, shared...)
+			return CheckDKIM(ctx, d.ASCII, append(shared, WithSelectors(cfg.selectors...))...)
 		},
 	}
 	checks := make([]*Check, len(runs))
 	errs := make([]error, len(runs))
+	// The facts only the score needs (DNSSEC, reverse DNS) are fetched beside the checks.
+	var dnssec dnssecResult
+	var ptrs []ptrResult
 	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); dnssec = dnssecState(ctx, cfg.resolver, d.ASCII) }()
+	go func() { defer wg.Done(); ptrs = checkPTRs(ctx, cfg.resolver, cfg.ips) }()
 	for i, run := range runs {
 		wg.Add(1)
 		go func() {
@@ -103,17 +109,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	if d.Unicode != d.ASCII {
 		rep.DomainUnicode = d.Unicode
 	}
-	var ptrs []ptrResult
-	if len(cfg.ips) > 0 {
-		ptrs = checkPTRs(ctx, cfg.resolver, cfg.ips)
-	}
-	in := scoreInput{
-		report:   rep,
-		offline:  cfg.resolver.Offline(),
-		dnssec:   dnssecState(ctx, cfg.resolver, d.ASCII),
-		ptrs:     ptrs,
-		ipsGiven: len(cfg.ips) > 0,
-	}
+	in := scoreInput{report: rep, dnssec: dnssec, ptrs: ptrs, ipsGiven: len(cfg.ips) > 0}
 	score(&in)
 	rep.Queries = cfg.resolver.Stats()
 	rep.ElapsedMS = time.Since(start).Milliseconds()

@@ -136,3 +136,12 @@ func TestUnknownProfileIsAnError(t *testing.T) {
 		mailcheck.WithResolver(demoResolver(t)), mailcheck.WithProfile("nonsense"))
 	assert.ErrorContains(t, err, "unknown profile")
 }
+
+func TestANonexistentDomainIsHeldAtF(t *testing.T) {
+	rep, err := mailcheck.CheckDomain(context.Background(), "nosuch.example", mailcheck.WithResolver(demoResolver(t)))
+	require.NoError(t, err)
+	assert.Equal(t, "F", rep.Grade)
+	require.NotEmpty(t, rep.Caps)
+	assert.Equal(t, "F", rep.Caps[0].MaxGrade)
+	assert.Contains(t, rep.Caps[0].Reason, "NXDOMAIN")
+}

@@ -16,7 +16,7 @@ import (
 
 // ScoringVersion changes whenever a weight, a points rule, a cap or a grade boundary
 // changes, so stored scores can be compared honestly. SCORING.md documents it.
-const ScoringVersion = "2026-11.1"
+const ScoringVersion = "2026-11.2"
 
 // The points an item can earn (SCORING.md).
 const (
@@ -123,7 +123,6 @@ var gradeFloors = []struct {
 
 type scoreInput struct {
 	report   *Report
-	offline  bool
 	dnssec   dnssecResult
 	ptrs     []ptrResult
 	ipsGiven bool
@@ -761,6 +760,9 @@ func (s *scorer) dnssec() Item {
 func (s *scorer) caps() []Cap {
 	caps := []Cap{}
 	add := func(grade, reason string) { caps = append(caps, Cap{MaxGrade: grade, Reason: reason}) }
+	if s.mx != nil && s.mx.NXDOMAIN {
+		add("F", "The domain does not exist (NXDOMAIN).")
+	}
 	switch {
 	case s.has("dmarc", "dmarc.multiple-records") && !s.dmarcApplies():
 		add("D", "More than one DMARC record: receivers apply no policy.")

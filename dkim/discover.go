@@ -65,7 +65,8 @@ type Result struct {
 	// can exist below it (RFC 8020) and probing was skipped.
 	DomainKeyNXDOMAIN bool `json:"domainkey_nxdomain,omitempty"`
 	// Findings are the domain-level diagnostics; each key carries its own.
-	Findings []Finding `json:"findings,omitempty"`
+	// Left out of JSON: a report carries them once, at the check level.
+	Findings []Finding `json:"-"`
 }
 
 // AllFindings returns every key's findings followed by the domain-level ones.

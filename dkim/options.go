@@ -12,8 +12,10 @@ const (
 	// DefaultQueryTimeout bounds each probe: most selectors do not exist, and one slow
 	// name server should not hold the whole check up.
 	DefaultQueryTimeout = 2 * time.Second
-	// probeConcurrency is how many probes are in flight at once.
-	probeConcurrency = 8
+	// probeConcurrency is how many probes are in flight at once: enough for the whole
+	// built-in list, so discovery costs one round trip, yet a bound on what a long
+	// user-supplied list puts on the resolver at once.
+	probeConcurrency = 32
 )
 
 // Option configures Check and VerifyMessage.

@@ -117,6 +117,10 @@ func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
 	if l := disc.Lookup(disc.Domain); l != nil && !l.Failed() && len(l.DMARC) == 0 {
 		c.atApex(ctx, r, disc.Domain)
 	}
+	if o.Ignored != nil {
+		// The record is ignored (RFC 9989 §4.10.1); say why, tag by tag.
+		c.issueFindings(o.Ignored, "_dmarc."+recordDomain(disc, o.Ignored))
+	}
 	if o.Applies {
 		c.recordFindings(disc, o)
 		// A Public Suffix Domain's report addresses are its operator's business, not
@@ -271,19 +275,7 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 		c.policyFindings(disc, o)
 		return
 	}
-	for _, is := range rec.Issues {
-		f := Finding{
-			Code: is.Code, Severity: is.Severity, Message: is.Message + fmt.Sprintf(" (at offset %d)", is.Offset),
-			Ref: is.Ref, Evidence: ev(fmt.Sprintf("offset %d", is.Offset)),
-		}
-		if is.Code != "dmarc.uri-size-suffix" && is.Code != "dmarc.non-mailto-uri" {
-			f.Fix = "Publish: \"" + rec.Suggested() + "\""
-		}
-		if is.Code == "dmarc.legacy-tag" {
-			f.Fix = "Remove " + is.Tag + "; RFC 9989 receivers ignore it. Suggested record: \"" + rec.Suggested() + "\""
-		}
-		c.add(f)
-	}
+	c.issueFindings(rec, name)
 	if o.Source == AtDomain && o.SubdomainPolicyDomain != "" && o.SubdomainPolicyDomain != o.PolicyDomain {
 		for _, tag := range []string{"sp", "np"} {
 			if rec.Explicit(tag) {
@@ -305,6 +297,34 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 			Ref:     "RFC 9989 §4.7, RFC 9990", Evidence: ev(""),
 		})
 	}
+}
+
+// issueFindings reports the tolerated problems of the record published at name.
+func (c *checker) issueFindings(rec *Record, name string) {
+	for _, is := range rec.Issues {
+		f := Finding{
+			Code: is.Code, Severity: is.Severity, Message: is.Message + fmt.Sprintf(" (at offset %d)", is.Offset),
+			Ref:      is.Ref,
+			Evidence: &finding.Evidence{Name: name, Type: "TXT", Records: []string{rec.Raw}, Detail: fmt.Sprintf("offset %d", is.Offset)},
+		}
+		if is.Code != "dmarc.uri-size-suffix" && is.Code != "dmarc.non-mailto-uri" {
+			f.Fix = "Publish: \"" + rec.Suggested() + "\""
+		}
+		if is.Code == "dmarc.legacy-tag" {
+			f.Fix = "Remove " + is.Tag + "; RFC 9989 receivers ignore it. Suggested record: \"" + rec.Suggested() + "\""
+		}
+		c.add(f)
+	}
+}
+
+// recordDomain returns the domain whose lookup found rec.
+func recordDomain(disc *Discovery, rec *Record) string {
+	for _, l := range disc.Lookups {
+		if l.Record == rec {
+			return l.Domain
+		}
+	}
+	return disc.Domain
 }
 
 // policyFindings judges the policy in force: none, a weak subdomain policy, testing.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -84,6 +85,9 @@ type Outcome struct {
 	Source Source `json:"source,omitempty"`
 	// Record is the applied record.
 	Record *Record `json:"-"`
+	// Ignored is the record found but not applied, when Applies is false because it
+	// is unusable (RFC 9989 §4.10.1: an invalid p, sp or np without a valid rua).
+	Ignored *Record `json:"-"`
 	// Policy is applied to failing mail from the domain itself: p at the domain, or
 	// sp (np if the domain does not exist) when inherited; then t=y (RFC 9989) lowers
 	// it one step.
@@ -107,7 +111,8 @@ type Outcome struct {
 type Discovery struct {
 	// Domain is the domain asked about.
 	Domain string `json:"domain"`
-	// Exists is false when the domain has no A, AAAA or MX records (RFC 9989 §3.2.13);
+	// Exists is false when the domain does not exist (RFC 9989 §3.2.13: NXDOMAIN; see
+	// domainExists for resolvers that cannot tell NXDOMAIN from NODATA);
 	// it is only looked up when the policy is inherited.
 	Exists bool `json:"exists"`
 	// Lookups are the TXT questions of the RFC 9989 DNS Tree Walk, in order (at most
@@ -229,7 +234,7 @@ func Discover(ctx context.Context, r Resolver, domain string) (*Discovery, error
 	disc.RFC7489 = disc.decide7489(d)
 	if disc.RFC9989.Applies && disc.RFC9989.PolicyDomain != d || disc.RFC7489.Applies && disc.RFC7489.PolicyDomain != d {
 		// RFC 9989 §4.10.1: an inherited record gives sp for an existing domain and np
-		// for a non-existent one (RFC 9989 §3.2.13: no A, AAAA or MX).
+		// for a non-existent one (RFC 9989 §3.2.13: NXDOMAIN).
 		exists, err := domainExists(ctx, r, d)
 		if err != nil {
 			disc.Incomplete = true
@@ -279,13 +284,32 @@ func lookup(ctx context.Context, r Resolver, domain string) *Lookup {
 	return l
 }
 
+// notFoundRcode returns "NXDOMAIN" or "NODATA" when a not-found error says which
+// answer it was, and "" when it does not. A resolver says so by wrapping an error with
+// an NXDOMAIN() bool method (dnscheck's ErrNXDOMAIN and ErrNODATA have one);
+// *net.Resolver cannot tell the two apart.
+func notFoundRcode(err error) string {
+	var neg interface{ NXDOMAIN() bool }
+	if !errors.As(err, &neg) {
+		return ""
+	}
+	if neg.NXDOMAIN() {
+		return "NXDOMAIN"
+	}
+	return "NODATA"
+}
+
 func isNotFound(err error) bool {
 	var de *net.DNSError
 	return errors.As(err, &de) && de.IsNotFound
 }
 
-// domainExists applies RFC 9989 §3.2.13: a domain does not exist when A, AAAA and MX
-// all give NXDOMAIN or NODATA. A DNS failure counts as existing, with the error.
+// domainExists applies RFC 9989 §3.2.13: a non-existent domain is one whose query
+// is answered NXDOMAIN (RFC 8020), so a name that exists in the DNS with no A, AAAA
+// or MX records (only TXT, say, or an empty non-terminal) still exists and gets sp,
+// not np. A resolver that reports the rcode (dnscheck does, in the error chain) is
+// read that way; one that cannot tell NXDOMAIN from NODATA (*net.Resolver) falls back
+// to RFC 9091's test: no A, AAAA and MX. A DNS failure counts as existing, with the error.
 func domainExists(ctx context.Context, r Resolver, domain string) (bool, error) {
 	addrs, err := r.LookupNetIP(ctx, "ip", domain)
 	if err == nil && len(addrs) > 0 {
@@ -293,6 +317,9 @@ func domainExists(ctx context.Context, r Resolver, domain string) (bool, error) 
 	}
 	if err != nil && !isNotFound(err) {
 		return true, err
+	}
+	if rc := notFoundRcode(err); rc != "" {
+		return rc == "NODATA", nil
 	}
 	mxs, err := r.LookupMX(ctx, domain)
 	if err == nil && len(mxs) > 0 {
@@ -386,6 +413,13 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 		o.Reason = "no DMARC record at the domain, its Organizational Domain or a Public Suffix Domain (RFC 9989 §4.10.1)"
 		return o
 	}
+	if !pl.Record.usable() {
+		// RFC 9989 §4.10.1: an invalid p, sp or np and no valid rua URI: "the Mail
+		// Receiver applies no DMARC processing". The record is kept for diagnostics.
+		o.Ignored = pl.Record
+		o.Reason = fmt.Sprintf("the record at %s has an invalid p, sp or np and no valid rua URI, so receivers apply no DMARC processing (RFC 9989 §4.10.1)", pl.Name)
+		return o
+	}
 	o.Applies, o.PolicyDomain, o.Source, o.Record = true, pl.Domain, src, pl.Record
 	p, sp, np := effective9989(pl.Record)
 	if pl.Domain == domain {
@@ -397,7 +431,7 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 	}
 	// An existing subdomain without its own record: walk from "x.<domain>".
 	child := "x." + domain
-	if cl, _, _ := choose9989(child, d.chain(child)); cl != nil {
+	if cl, _, _ := choose9989(child, d.chain(child)); cl != nil && cl.Record.usable() {
 		_, o.SubdomainPolicy, o.NonexistentPolicy = effective9989(cl.Record)
 		o.SubdomainPolicyDomain = cl.Domain
 	}
@@ -418,10 +452,22 @@ func effective9989(r *Record) (p, sp, np Policy) {
 	return p, sp, np
 }
 
-// invalidPolicy reports a p, sp or np tag written with an invalid value.
-func (r *Record) invalidPolicy() bool {
+// usable reports whether RFC 9989 receivers apply the record at all: RFC 9989
+// §4.10.1: with an invalid p, sp or np tag, only when rua holds a valid URI (then as
+// p=none). A missing p is not invalid: §4.7 treats it as p=none whatever rua holds,
+// the reading the tag's own definition states outright.
+func (r *Record) usable() bool {
+	return !r.invalidPolicy() || len(r.AggregateURIs) > 0
+}
+
+// invalidPolicy reports one of the tags (by default p, sp and np) written with an
+// invalid value.
+func (r *Record) invalidPolicy(tags ...string) bool {
+	if len(tags) == 0 {
+		tags = []string{"p", "sp", "np"}
+	}
 	for _, is := range r.Issues {
-		if is.Code == "dmarc.invalid-value" && (is.Tag == "p" || is.Tag == "sp" || is.Tag == "np") {
+		if is.Code == "dmarc.invalid-value" && slices.Contains(tags, is.Tag) {
 			return true
 		}
 	}
@@ -460,8 +506,9 @@ func (d *Discovery) decide7489(domain string) Outcome {
 	rec := pl.Record
 	p, sp := rec.Policy, rec.SubdomainPolicy
 	// RFC 7489 §6.6.3 step 6: no valid p (it was REQUIRED), or an invalid sp: act as
-	// p=none if rua holds a valid URI, else apply no DMARC processing.
-	if !rec.Explicit("p") || rec.invalidPolicy() {
+	// p=none if rua holds a valid URI, else apply no DMARC processing. np is not an
+	// RFC 7489 tag, so these receivers ignore it like any unknown tag (§6.3).
+	if !rec.Explicit("p") || rec.invalidPolicy("p", "sp") {
 		if len(rec.AggregateURIs) == 0 {
 			o.Reason = fmt.Sprintf("the record at %s has no valid p tag and no valid rua, so RFC 7489 receivers ignore it (RFC 7489 §6.6.3)", pl.Name)
 			return o

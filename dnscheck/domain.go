@@ -53,6 +53,10 @@ func NormalizeDomain(s string) (Domain, error) {
 	if len(ascii) > 253 {
 		return Domain{}, fmt.Errorf("%w: the name is %d octets long; the limit is 253 (RFC 1035 §2.3.4)", ErrInvalidDomain, len(ascii))
 	}
+	// A mail domain has at least two labels; a bare TLD or host name is a typo here.
+	if !strings.Contains(ascii, ".") {
+		return Domain{}, fmt.Errorf("%w: %q has a single label; give the full domain (e.g. %s.com)", ErrInvalidDomain, s, ascii)
+	}
 	for _, label := range strings.Split(ascii, ".") {
 		if err := checkLabel(label); err != nil {
 			return Domain{}, fmt.Errorf("%w: %q: %v", ErrInvalidDomain, s, err)

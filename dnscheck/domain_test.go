@@ -39,6 +39,7 @@ func TestNormalizeDomain(t *testing.T) {
 		{"a slash", "example.com/path", "not allowed"},
 		{"two dots in a row", "example..com", "empty label"},
 		{"a control character", "exa\x1bmple.com", "not allowed"},
+		{"a single label", "localhost", "single label"},
 	}
 	for _, tc := range bad {
 		t.Run("rejects "+tc.name, func(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 // methods return (its UnwrapErr field).
 var (
 	// ErrNXDOMAIN: the name does not exist.
-	ErrNXDOMAIN = errors.New("dnscheck: no such domain (NXDOMAIN)")
+	ErrNXDOMAIN error = &negativeAnswer{"dnscheck: no such domain (NXDOMAIN)", true}
 	// ErrNODATA: the name exists but has no record of the asked type.
-	ErrNODATA = errors.New("dnscheck: no record of that type (NODATA)")
+	ErrNODATA error = &negativeAnswer{"dnscheck: no record of that type (NODATA)", false}
 	// ErrServFail: the server failed (SERVFAIL), e.g. broken DNSSEC or a lame delegation.
 	ErrServFail = errors.New("dnscheck: server failure (SERVFAIL)")
 	// ErrRefused: the server refused the question (REFUSED).
@@ -25,6 +25,20 @@ var (
 	// ErrCNAMELoop: the answer's CNAME chain loops.
 	ErrCNAMELoop = errors.New("dnscheck: CNAME loop")
 )
+
+// negativeAnswer is the type of ErrNXDOMAIN and ErrNODATA. Its NXDOMAIN method lets a
+// package that takes a *net.Resolver-shaped interface, and so does not import dnscheck,
+// tell the two apart: errors.As(err, &x) with x an interface{ NXDOMAIN() bool }.
+type negativeAnswer struct {
+	text string
+	nx   bool
+}
+
+func (e *negativeAnswer) Error() string { return e.text }
+
+// NXDOMAIN reports whether the name does not exist (RFC 8020), rather than existing
+// without records of the asked type.
+func (e *negativeAnswer) NXDOMAIN() bool { return e.nx }
 
 // IsNotFound reports whether err means the record does not exist (NXDOMAIN or NODATA),
 // as opposed to a lookup that failed. It works for errors from *net.Resolver too.

@@ -29,7 +29,9 @@ type MXResult struct {
 	Null bool `json:"null_mx"`
 	// Implicit reports that there is no MX record, so senders use the domain's own
 	// A/AAAA addresses (RFC 5321 §5.1), listed in ImplicitAddresses.
-	Implicit          bool         `json:"implicit_mx"`
+	Implicit bool `json:"implicit_mx"`
+	// NXDOMAIN reports that the domain does not exist at all.
+	NXDOMAIN          bool         `json:"nxdomain,omitempty"`
 	ImplicitAddresses []netip.Addr `json:"implicit_addresses,omitempty"`
 	// Findings are left out of JSON: the report carries them at the check level.
 	Findings []finding.Finding `json:"-"`
@@ -46,6 +48,16 @@ func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error)
 	ans, err := r.Query(ctx, d.ASCII, dns.TypeMX)
 	if f, failed := dnsFailure("mx", d.ASCII, "MX", ans, err); failed {
 		res.Findings = append(res.Findings, f)
+		return res, nil
+	}
+	if ans.Rcode == dns.RcodeNameError {
+		res.NXDOMAIN = true
+		res.Findings = append(res.Findings, finding.Finding{
+			Code: "mx.nxdomain", Severity: finding.Error, Ref: "RFC 1035 §4.1.1",
+			Message:  fmt.Sprintf("%s does not exist in DNS (NXDOMAIN): no mail can be sent to it, and receivers reject mail from it.", d.ASCII),
+			Fix:      "Check the spelling; if it is yours, check that the domain is registered and delegated to name servers that answer for it.",
+			Evidence: &finding.Evidence{Name: d.ASCII, Type: "MX", Rcode: "NXDOMAIN"},
+		})
 		return res, nil
 	}
 	var mxs []*dns.MX

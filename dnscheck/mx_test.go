@@ -50,6 +50,7 @@ func TestCheckMXFindings(t *testing.T) {
 		{"a null MX beside real ones", "nullmix.test", []string{"mx.null-conflict"}},
 		{"no MX but an address", "implicit.test", []string{"mx.missing"}},
 		{"no MX and no address", "nothing.test", []string{"mx.missing"}},
+		{"a domain that does not exist", "nosuch.test", []string{"mx.nxdomain"}},
 		{"a SERVFAIL on the MX lookup", "broken.test", []string{"mx.dns-error"}},
 		{"a timeout on a target's address", "timeout.test", []string{"mx.dns-error"}},
 	}

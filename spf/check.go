@@ -159,7 +159,8 @@ func splitSender(sender, domain string) (local, dom string) {
 	case i < 0:
 		return "postmaster", sender
 	}
-	local, dom = sender[:i], sender[i+1:]
+	// As for the domain, a final dot is no part of %{o} (RFC 7208 §4.3, §7.3).
+	local, dom = sender[:i], strings.TrimSuffix(sender[i+1:], ".")
 	if local == "" {
 		local = "postmaster"
 	}
@@ -202,6 +203,9 @@ func (e *evaluator) checkHost(ctx context.Context, domain string, depth int, inI
 		}
 		return None, ""
 	}
+	// A final dot only marks the name as fully qualified: it is not an empty label
+	// for the %{d} transformers (RFC 7208 §4.3, §7.3).
+	domain = strings.TrimSuffix(domain, ".")
 	rec, f, found := e.fetch(ctx, domain)
 	if f != nil {
 		return f.result, ""

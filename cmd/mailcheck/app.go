@@ -62,6 +62,8 @@ func commands(e *env) []*cli.Command {
 		dmarcCommand(e),
 		dkimCommand(e),
 		attachmentsCommand(e),
+		messageCommand(e),
+		bulkCommand(e),
 	}
 }
 
@@ -272,15 +274,25 @@ func startDomainRun(c *cli.Context, e *env) (*domainRun, context.CancelFunc, err
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := newResolver(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	ctx, cancel, err := checkContext(c)
+	r, ctx, cancel, err := dnsSetup(c)
 	if err != nil {
 		return nil, nil, err
 	}
 	return &domainRun{env: e, opts: o, domain: d, resolver: r, ctx: ctx}, cancel, nil
+}
+
+// dnsSetup builds what every command that queries DNS needs: the source (--zone or
+// --resolver) and the deadline (--timeout). The caller must call cancel.
+func dnsSetup(c *cli.Context) (*dnscheck.Resolver, context.Context, context.CancelFunc, error) {
+	r, err := newResolver(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel, err := checkContext(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return r, ctx, cancel, nil
 }
 
 // emit prints a check as JSON, or as text with its header, the check-specific facts

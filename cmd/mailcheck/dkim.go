@@ -30,7 +30,7 @@ func dkimCommand(e *env) *cli.Command {
 				return err
 			}
 			defer cancel()
-			check, err := mailcheck.CheckDKIM(run.ctx, run.domain.ASCII, c.StringSlice("selector"), mailcheck.WithResolver(run.resolver))
+			check, err := mailcheck.CheckDKIM(run.ctx, run.domain.ASCII, mailcheck.WithResolver(run.resolver), mailcheck.WithSelectors(c.StringSlice("selector")...))
 			if err != nil {
 				return usageError("%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "dkim: "), "dnscheck: "))
 			}

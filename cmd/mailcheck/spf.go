@@ -72,11 +72,7 @@ func spfAudit(c *cli.Context, e *env, domain string, ips []netip.Addr) error {
 	if err != nil {
 		return usageError("%s", strings.TrimPrefix(err.Error(), "dnscheck: "))
 	}
-	r, err := newResolver(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel, err := checkContext(c)
+	r, ctx, cancel, err := dnsSetup(c)
 	if err != nil {
 		return err
 	}
@@ -157,11 +153,7 @@ func spfEvaluate(c *cli.Context, e *env, ip netip.Addr) error {
 		}
 		q.Domain = d.ASCII
 	}
-	r, err := newResolver(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel, err := checkContext(c)
+	r, ctx, cancel, err := dnsSetup(c)
 	if err != nil {
 		return err
 	}

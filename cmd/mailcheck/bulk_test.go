@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runBulk(t *testing.T, input string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(input), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	code := run(append([]string{"mailcheck", "bulk", "-", "--zone", demoZone}, args...), e)
+	return code, out.String(), errOut.String()
+}
+
+func TestBulkPrintsOneLinePerDomainInOrder(t *testing.T) {
+	code, out, errOut := runBulk(t, "# list\nexample.com\n\nhosted.example,owner@example.com\nnodmarc.example\n")
+	assert.Equal(t, 1, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 4)
+	assert.True(t, strings.HasPrefix(lines[1], "example.com "))
+	assert.True(t, strings.HasPrefix(lines[2], "hosted.example "))
+	assert.Contains(t, lines[3], "dmarc fails")
+}
+
+func TestBulkJSONLines(t *testing.T) {
+	code, out, _ := runBulk(t, "example.com\nexa mple.com\n", "--format", "json", "--concurrency", "2")
+	assert.Equal(t, 1, code, "a name that cannot be checked makes the run fail")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 2)
+	var first, second map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &first))
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &second))
+	assert.Equal(t, "A", first["grade"])
+	assert.Equal(t, "exa mple.com", second["domain"])
+	assert.Contains(t, second["error"], "not allowed")
+}
+
+func TestBulkExitCodes(t *testing.T) {
+	code, _, _ := runBulk(t, "example.com\nhosted.example\n")
+	assert.Equal(t, 0, code)
+	code, _, errOut := runBulk(t, "example.com\n", "--concurrency", "0")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--concurrency")
+}
