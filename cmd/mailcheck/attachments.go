@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/mailcheck/mailcheck"
@@ -17,43 +15,28 @@ func attachmentsCommand(e *env) *cli.Command {
 		Usage:     "check a message's attachments against receivers' blocked file types",
 		ArgsUsage: "FILE|-",
 		Description: "Reads one message (an .eml file, or - for standard input), walks every MIME part at\n" +
-			"any depth (attached messages, uuencoded files, winmail.dat, zip/tar/gzip/7z/rar\n" +
-			"archives) and shows each file as a tree with its names, its detected type and what\n" +
+			"any depth (attached messages, uuencoded files, winmail.dat, zip/tar/gzip/bzip2/7z/rar\n" +
+			"archives, ISO images, cabinets) and shows each file as a tree with its names, its detected type and what\n" +
 			"each selected receiver does with it. Exits 1 when a selected receiver rejects it.\n" +
 			"Receivers: infomaniak (default), gmail, microsoft, outlook (hides, warning only), all.\n\n" +
 			"Example: mailcheck attachments --receiver gmail --receiver microsoft invoice.eml",
-		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "receiver", Usage: "judge by this receiver's `NAME` policy (repeatable, or all)"},
-			&cli.StringSliceFlag{Name: "block", Usage: "also reject this `EXTENSION` (e.g. .iso; repeatable)"},
-		},
+		Flags: attachmentFlags(),
 		Action: func(c *cli.Context) error {
 			o, err := readOptions(c, e)
 			if err != nil {
 				return err
 			}
-			if c.NArg() != 1 {
-				return usageError("attachments needs exactly one FILE argument, or - for standard input (got %d)", c.NArg())
+			in, done, err := messageInput(c, e)
+			if err != nil {
+				return err
 			}
+			defer done()
 			ctx, cancel, err := checkContext(c)
 			if err != nil {
 				return err
 			}
 			defer cancel()
-			name := c.Args().First()
-			var in io.Reader = e.stdin
-			if name != "-" {
-				f, err := os.Open(name)
-				if err != nil {
-					return usageError("%v", err)
-				}
-				defer f.Close()
-				in = f
-			}
-			opts := []attachments.Option{attachments.WithReceivers(c.StringSlice("receiver")...), attachments.WithBlocked(c.StringSlice("block")...)}
-			if t := c.Duration("timeout"); t > 0 {
-				opts = append(opts, attachments.WithLimits(attachments.Limits{Time: t}))
-			}
-			check, err := mailcheck.CheckAttachments(ctx, in, opts...)
+			check, err := mailcheck.CheckAttachments(ctx, in, attachmentOptions(c)...)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -64,7 +47,7 @@ func attachmentsCommand(e *env) *cli.Command {
 				return exitFor(check.Status)
 			}
 			p := &printer{w: e.stdout, color: o.color}
-			p.line("%s  %s  %s", p.paint(ansiBold, "ATTACHMENTS"), clean(name), p.statusMark(check.Status))
+			p.line("%s  %s  %s", p.paint(ansiBold, "ATTACHMENTS"), clean(c.Args().First()), p.statusMark(check.Status))
 			p.line("  %s", clean(check.Summary))
 			if res, ok := check.Details.(*attachments.Result); ok {
 				printAttachments(p, res)
