@@ -15,9 +15,10 @@ func attachmentsCommand(e *env) *cli.Command {
 		Usage:     "check a message's attachments against receivers' blocked file types",
 		ArgsUsage: "FILE|-",
 		Description: "Reads one message (an .eml file, or - for standard input), walks every MIME part at\n" +
-			"any depth (attached messages, uuencoded files, winmail.dat, zip/tar/gzip/bzip2/7z/rar\n" +
-			"archives, ISO images, cabinets) and shows each file as a tree with its names, its detected type and what\n" +
-			"each selected receiver does with it. Exits 1 when a selected receiver rejects it.\n" +
+			"any depth (attached messages, uuencoded files, winmail.dat, zip, tar, gzip, bzip2,\n" +
+			"7z and rar archives, ISO images, cabinets) and shows each file as a tree with its\n" +
+			"names, its detected type and what each selected receiver does with it. Exits 1 when\n" +
+			"a selected receiver rejects it.\n" +
 			"Receivers: infomaniak (default), gmail, microsoft, outlook (hides, warning only), all.\n\n" +
 			"Example: mailcheck attachments --receiver gmail --receiver microsoft invoice.eml",
 		Flags: attachmentFlags(),
