@@ -1,0 +1,294 @@
+//go:build ignore
+
+// generate.go builds the hand-signed and derived part of the DKIM interop corpus and
+// the zone that publishes its keys. It signs with the standard library only (no
+// go-msgauth), following RFC 6376 §3.4 (canonicalization), §3.7 (hashes) and §5.4.2
+// (header field selection), and RFC 8463 §3 for Ed25519, so it is an implementation
+// independent of the verifier under test. See README.md for the whole procedure.
+//
+//	go run testdata/dkim/interop/generate.go -keys DIR -mailauth DIR -out testdata/dkim/interop -zone testdata/zones/dkim-interop.zone
+package main
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+var (
+	keyDir      = flag.String("keys", "", "directory with rsa1024.pem, rsa2048.pem, ed25519.pem, ed25519-other.pem (PKCS#8)")
+	mailauthDir = flag.String("mailauth", "", "directory with the messages mailauth signed")
+	outDir      = flag.String("out", "testdata/dkim/interop", "corpus directory")
+	zonePath    = flag.String("zone", "testdata/zones/dkim-interop.zone", "zone file to write")
+)
+
+func main() {
+	flag.Parse()
+	keys := map[string]crypto.Signer{}
+	for _, n := range []string{"rsa1024", "rsa2048", "ed25519", "ed25519-other"} {
+		keys[n] = readKey(filepath.Join(*keyDir, n+".pem"))
+	}
+	writeZone(keys)
+
+	// Copy mailauth's output as it is.
+	mailauth, err := filepath.Glob(filepath.Join(*mailauthDir, "*.eml"))
+	check(err)
+	for _, p := range mailauth {
+		b, err := os.ReadFile(p)
+		check(err)
+		write(filepath.Base(p), string(b))
+	}
+
+	// Hand-signed: what mailauth cannot produce (it signs each present field once and
+	// writes no i=).
+	plain := func(id string) string {
+		return baseHeader(id, "") + "\r\n" + "Hello Bob,\r\n\r\nthe numbers are attached.\r\n"
+	}
+	rs := keys["rsa2048"]
+	write("oversigned-from.eml", sign(plain("oversigned-from"), sig{key: rs, s: "rsa2048", d: "example.com", c: "relaxed/relaxed",
+		h: []string{"from", "from", "to", "subject", "date", "message-id"}}))
+	write("absent-header-signed.eml", sign(plain("absent-header-signed"), sig{key: rs, s: "rsa2048", d: "example.com", c: "relaxed/relaxed",
+		h: []string{"from", "to", "subject", "date", "reply-to", "message-id"}}))
+	write("identity-subdomain.eml", sign(plain("identity-subdomain"), sig{key: rs, s: "rsa2048", d: "example.com", c: "relaxed/relaxed",
+		i: "bounces@mail.example.com", h: []string{"from", "to", "subject", "date", "message-id"}}))
+	write("identity-subdomain-strict-key.eml", sign(plain("identity-subdomain-strict-key"), sig{key: rs, s: "strict", d: "example.com", c: "relaxed/relaxed",
+		i: "bounces@mail.example.com", h: []string{"from", "to", "subject", "date", "message-id"}}))
+	write("identity-outside-domain.eml", sign(plain("identity-outside-domain"), sig{key: rs, s: "rsa2048", d: "example.com", c: "relaxed/relaxed",
+		i: "alice@example.org", h: []string{"from", "to", "subject", "date", "message-id"}}))
+	write("ed25519-hand-simple-simple.eml", sign(plain("ed25519-hand-simple-simple"), sig{key: keys["ed25519"], s: "ed25519", d: "example.com", c: "simple/simple",
+		h: []string{"from", "to", "subject", "date", "message-id"}}))
+
+	// The same 8-bit header as utf8-a0-byte-relaxed-relaxed.eml (報 is E5 A0 B1),
+	// canonicalized as RFC 6376 §3.4.2 says: only SP and HTAB are whitespace.
+	utf8 := strings.Replace(plain("utf8-hand-relaxed-relaxed"), "Subject: Quarterly numbers", "Subject: Überweisung für Zoë — 月次報告", 1)
+	utf8 = strings.Replace(utf8, "Hello Bob,", "Grüße aus Köln, 你好，世界。", 1)
+	write("utf8-hand-relaxed-relaxed.eml", sign(utf8, sig{key: keys["ed25519"], s: "ed25519", d: "example.com", c: "relaxed/relaxed",
+		h: []string{"from", "to", "subject", "date", "message-id"}}))
+
+	// Derived copies: edits after signing.
+	derive := func(from, to string, edit func(string) string) {
+		b, err := os.ReadFile(filepath.Join(*outDir, from))
+		check(err)
+		out := edit(string(b))
+		if out == string(b) {
+			log.Fatalf("%s: the edit changed nothing", to)
+		}
+		write(to, out)
+	}
+	replace := func(old, new string) func(string) string {
+		return func(s string) string { return strings.Replace(s, old, new, 1) }
+	}
+	toLF := func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+	prepend := func(h string) func(string) string { return func(s string) string { return h + s } }
+	derive("crlf-simple-simple.eml", "lf-simple-simple.eml", toLF)
+	derive("rsa2048-relaxed-relaxed.eml", "lf-relaxed-relaxed.eml", toLF)
+	derive("rsa2048-relaxed-relaxed.eml", "tampered-body.eml", replace("numbers are attached.", "numbers are attached!"))
+	derive("rsa2048-relaxed-relaxed.eml", "tampered-signed-header.eml", replace("Subject: Quarterly numbers", "Subject: Quarterly numbers (revised)"))
+	derive("rsa2048-relaxed-relaxed.eml", "unsigned-header-added.eml",
+		prepend("Received: from relay.example.org (relay.example.org [192.0.2.1])\r\n\tby mx.example.org; Fri, 27 Nov 2026 10:00:01 +0000\r\nX-Spam-Score: 0.1\r\n"))
+	derive("rsa2048-relaxed-relaxed.eml", "relaxed-header-respaced.eml", replace("Subject: Quarterly numbers", "SUBJECT:\tQuarterly   numbers  "))
+	derive("rsa2048-simple-simple.eml", "simple-header-respaced.eml", replace("Subject: Quarterly numbers", "Subject:  Quarterly numbers"))
+	derive("rsa2048-relaxed-relaxed.eml", "subject-added-above.eml", prepend("Subject: Added above the signed one\r\n"))
+	derive("rsa2048-relaxed-relaxed.eml", "subject-added-below.eml", replace("\r\n\r\nHello Bob", "\r\nSubject: Added below the signed one\r\n\r\nHello Bob"))
+	derive("trailing-space-simple-simple.eml", "simple-body-more-blank-lines.eml", func(s string) string { return s + "\r\n\r\n" })
+	derive("trailing-space-simple-simple.eml", "simple-body-respaced.eml", replace("indented   with", "indented with"))
+	derive("trailing-space-relaxed-relaxed.eml", "relaxed-body-respaced.eml", replace("indented   with   inner", "indented with\tinner"))
+	derive("empty-body-relaxed-relaxed.eml", "empty-body-relaxed-blank-lines.eml", func(s string) string { return s + "\r\n\r\n" })
+	derive("oversigned-from.eml", "oversigned-from-second-from.eml", replace("\r\n\r\nHello Bob", "\r\nFrom: Mallory <mallory@example.com>\r\n\r\nHello Bob"))
+	derive("absent-header-signed.eml", "absent-header-added.eml", replace("\r\n\r\nHello Bob", "\r\nReply-To: Mallory <mallory@example.net>\r\n\r\nHello Bob"))
+}
+
+func baseHeader(id, extra string) string {
+	return "From: Alice <alice@example.com>\r\n" +
+		"To: Bob <bob@example.org>\r\n" +
+		"Subject: Quarterly numbers\r\n" +
+		"Date: Fri, 27 Nov 2026 10:00:00 +0000\r\n" +
+		"Message-ID: <" + id + "@example.com>\r\n" + extra
+}
+
+type sig struct {
+	key        crypto.Signer
+	s, d, c, i string
+	h          []string
+}
+
+// sign returns msg (CRLF line ends) with a DKIM-Signature field prepended.
+func sign(msg string, g sig) string {
+	head, body, ok := strings.Cut(msg, "\r\n\r\n")
+	if !ok {
+		log.Fatal("no end of header")
+	}
+	head += "\r\n"
+	hc, bc, _ := strings.Cut(g.c, "/")
+	bh := sha256.Sum256([]byte(canonBody(bc, body)))
+	alg := "rsa-sha256"
+	if _, ok := g.key.(ed25519.PrivateKey); ok {
+		alg = "ed25519-sha256"
+	}
+	tags := fmt.Sprintf("v=1; a=%s; c=%s; d=%s; s=%s; t=1795773600;", alg, g.c, g.d, g.s)
+	if g.i != "" {
+		tags += " i=" + g.i + ";"
+	}
+	field := "DKIM-Signature: " + tags + "\r\n\th=" + strings.Join(g.h, ":") + ";\r\n\tbh=" + base64.StdEncoding.EncodeToString(bh[:]) + ";\r\n\tb="
+
+	// RFC 6376 §5.4.2: each name in h= takes the next instance from the bottom; a
+	// name with no instance left contributes the null string.
+	fields := splitFields(head)
+	used := map[int]bool{}
+	var in strings.Builder
+	for _, name := range g.h {
+		for j := len(fields) - 1; j >= 0; j-- {
+			if !used[j] && strings.EqualFold(fieldName(fields[j]), name) {
+				used[j] = true
+				in.WriteString(canonHeader(hc, fields[j]))
+				break
+			}
+		}
+	}
+	// RFC 6376 §3.7: the signature field itself, b= empty, without its final CRLF.
+	in.WriteString(strings.TrimSuffix(canonHeader(hc, field+"\r\n"), "\r\n"))
+	hash := sha256.Sum256([]byte(in.String()))
+	var b []byte
+	var err error
+	switch k := g.key.(type) {
+	case *rsa.PrivateKey:
+		b, err = rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, hash[:])
+	case ed25519.PrivateKey:
+		// RFC 8463 §3: Ed25519 signs the SHA-256 hash, not the data.
+		b = ed25519.Sign(k, hash[:])
+	}
+	check(err)
+	enc := base64.StdEncoding.EncodeToString(b)
+	var folded strings.Builder
+	for len(enc) > 72 {
+		folded.WriteString(enc[:72] + "\r\n\t")
+		enc = enc[72:]
+	}
+	folded.WriteString(enc)
+	return field + folded.String() + "\r\n" + msg
+}
+
+func splitFields(head string) []string {
+	var out []string
+	for _, line := range strings.SplitAfter(head, "\r\n") {
+		if line == "" {
+			continue
+		}
+		if (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
+			out[len(out)-1] += line
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func fieldName(f string) string { n, _, _ := strings.Cut(f, ":"); return strings.TrimSpace(n) }
+
+var wsp = regexp.MustCompile(`[ \t]+`)
+
+// canonHeader is RFC 6376 §3.4.1 (simple) and §3.4.2 (relaxed) for one field with
+// its final CRLF.
+func canonHeader(c, f string) string {
+	if c == "simple" {
+		return f
+	}
+	name, value, _ := strings.Cut(f, ":")
+	value = strings.ReplaceAll(value, "\r\n", "")
+	value = strings.TrimSpace(wsp.ReplaceAllString(value, " "))
+	return strings.ToLower(strings.TrimRight(name, " \t")) + ":" + value + "\r\n"
+}
+
+// canonBody is RFC 6376 §3.4.3 (simple) and §3.4.4 (relaxed).
+func canonBody(c, body string) string {
+	if c == "relaxed" {
+		lines := strings.Split(body, "\r\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight(wsp.ReplaceAllString(l, " "), " ")
+		}
+		body = strings.Join(lines, "\r\n")
+	}
+	for strings.HasSuffix(body, "\r\n\r\n") {
+		body = strings.TrimSuffix(body, "\r\n")
+	}
+	if c == "relaxed" {
+		body = strings.TrimRight(body, "\r\n") // only CRLFs remain at the end here
+		if body == "" {
+			return ""
+		}
+		return body + "\r\n"
+	}
+	if body == "" || body == "\r\n" {
+		return "\r\n"
+	}
+	if !strings.HasSuffix(body, "\r\n") {
+		body += "\r\n"
+	}
+	return body
+}
+
+func readKey(path string) crypto.Signer {
+	b, err := os.ReadFile(path)
+	check(err)
+	blk, _ := pem.Decode(b)
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	check(err)
+	return k.(crypto.Signer)
+}
+
+func writeZone(keys map[string]crypto.Signer) {
+	pub := func(n string) string {
+		switch k := keys[n].Public().(type) {
+		case ed25519.PublicKey:
+			return "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(k)
+		default:
+			der, err := x509.MarshalPKIXPublicKey(k)
+			check(err)
+			return "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)
+		}
+	}
+	rec := func(owner, v string) string {
+		var parts []string
+		for len(v) > 200 {
+			parts = append(parts, `"`+v[:200]+`"`)
+			v = v[200:]
+		}
+		parts = append(parts, `"`+v+`"`)
+		return fmt.Sprintf("%-28s IN TXT ( %s )\n", owner, strings.Join(parts, "\n                                      "))
+	}
+	var z strings.Builder
+	z.WriteString("; dkim-interop.zone: the keys of the DKIM interop corpus in testdata/dkim/interop\n")
+	z.WriteString("; (see its README.md). Written by testdata/dkim/interop/generate.go.\n$TTL 300\n\n$ORIGIN example.com.\n")
+	z.WriteString(rec("rsa1024._domainkey", pub("rsa1024")))
+	z.WriteString(rec("rsa2048._domainkey", pub("rsa2048")))
+	z.WriteString(rec("ed25519._domainkey", pub("ed25519")))
+	z.WriteString("; ed-wrong publishes a different Ed25519 key than the one that signed with it.\n")
+	z.WriteString(rec("ed-wrong._domainkey", pub("ed25519-other")))
+	z.WriteString("; strict is the 2048-bit key with t=s: i= must be exactly d=.\n")
+	z.WriteString(rec("strict._domainkey", strings.Replace(pub("rsa2048"), "k=rsa;", "k=rsa; t=s;", 1)))
+	z.WriteString("\n$ORIGIN esp.example.net.\n")
+	z.WriteString(rec("rsa2048._domainkey", pub("rsa2048")))
+	check(os.WriteFile(*zonePath, []byte(z.String()), 0o644))
+}
+
+func write(name, content string) {
+	check(os.WriteFile(filepath.Join(*outDir, name), []byte(content), 0o644))
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
