@@ -77,8 +77,9 @@ type Key struct {
 	Data []byte `json:"-"`
 }
 
-// Record formats k as a key record in the usual tag order. ParseKey(k.Record())
-// gives back the same key.
+// Record formats k as a key record in the usual tag order, in canonical form: p=
+// without whitespace, literals in lower case, unknown tags left out.
+// ParseKey(k.Record()) gives back the same key.
 func (k *Key) Record() string {
 	var b strings.Builder
 	b.WriteString("v=DKIM1; k=" + string(k.Type))
@@ -130,12 +131,24 @@ func ParseKey(record string) (*Key, error) {
 			k.Version = t.Value
 		case "k":
 			k.Type = KeyType(strings.ToLower(t.Value))
-		case "h":
-			k.HashAlgorithms = colonList(t.Value)
-		case "s":
-			k.Services = colonList(t.Value)
-		case "t":
-			k.Flags = colonList(t.Value)
+		// RFC 5234 §2.3: the ABNF literals of h=, s= and t= ("sha256", "email", "y")
+		// are case-insensitive, so they are kept in lower case.
+		case "h", "s", "t":
+			list := colonList(strings.ToLower(t.Value))
+			if len(list) == 0 {
+				// RFC 6376 §3.6.1: each of these lists has at least one element
+				// (key-h-tag = %x68 [FWS] "=" [FWS] key-h-tag-alg *(...)); an empty one is
+				// a syntax error, which §6.1.2 says makes the verifier ignore the record.
+				return nil, fmt.Errorf("%w: %s= is empty; remove the tag or give at least one value (RFC 6376 §3.6.1)", ErrKeySyntax, t.Name)
+			}
+			switch t.Name {
+			case "h":
+				k.HashAlgorithms = list
+			case "s":
+				k.Services = list
+			default:
+				k.Flags = list
+			}
 		case "n":
 			k.Notes = t.Value
 		case "p":
@@ -150,7 +163,7 @@ func ParseKey(record string) (*Key, error) {
 		return nil, fmt.Errorf("%w: k=%s is not a key type verifiers know (rsa or ed25519)", ErrKeySyntax, k.Type)
 	}
 	for _, f := range k.Flags {
-		switch strings.ToLower(f) {
+		switch f {
 		case "y":
 			k.Testing = true
 		case "s":

@@ -318,11 +318,19 @@ func fetchKeys(ctx context.Context, r Resolver, sigs []*Signature, tags []sigTag
 
 // runVerifier runs go-msgauth over the message with its TXT lookups answered from
 // the fetched keys (and from the resolver for any name not fetched).
+//
+// A single record that ParseKey accepted is handed over in canonical form
+// (Key.Record) rather than as published: go-msgauth 0.7.0 removes only spaces from
+// p=, not the tabs and folds RFC 6376 §3.6.1 allows in a base64string, and compares
+// k=, h= and s= case-sensitively although RFC 5234 §2.3 makes those literals
+// case-insensitive. Such keys are valid, and verifying with them must not fail.
 func runVerifier(ctx context.Context, r Resolver, msg []byte, keys map[string]*KeyResult) ([]*msgauth.Verification, error) {
 	lookup := func(name string) ([]string, error) {
 		if kr := keys[strings.ToLower(name)]; kr != nil {
-			switch kr.Status {
-			case KeyFound:
+			switch {
+			case kr.Status == KeyFound && len(kr.Records) == 1 && kr.Key != nil:
+				return []string{kr.Key.Record()}, nil
+			case kr.Status == KeyFound:
 				return kr.Records, nil
 			default:
 				return nil, kr.err

@@ -77,6 +77,12 @@ func main() {
 	write("utf8-hand-relaxed-relaxed.eml", sign(utf8, sig{key: keys["ed25519"], s: "ed25519", d: "example.com", c: "relaxed/relaxed",
 		h: []string{"from", "to", "subject", "date", "message-id"}}))
 
+	// One message per key record shape in the zone.
+	for _, sel := range []string{"fws", "upper", "hashes", "legacy-g", "trailing", "duplicate", "unknown-k"} {
+		write("key-"+sel+".eml", sign(plain("key-"+sel), sig{key: rs, s: sel, d: "example.com", c: "relaxed/relaxed",
+			i: "alice@example.com", h: []string{"from", "to", "subject", "date", "message-id"}}))
+	}
+
 	// Derived copies: edits after signing.
 	derive := func(from, to string, edit func(string) string) {
 		b, err := os.ReadFile(filepath.Join(*outDir, from))
@@ -262,10 +268,10 @@ func writeZone(keys map[string]crypto.Signer) {
 	rec := func(owner, v string) string {
 		var parts []string
 		for len(v) > 200 {
-			parts = append(parts, `"`+v[:200]+`"`)
+			parts = append(parts, `"`+escape(v[:200])+`"`)
 			v = v[200:]
 		}
-		parts = append(parts, `"`+v+`"`)
+		parts = append(parts, `"`+escape(v)+`"`)
 		return fmt.Sprintf("%-28s IN TXT ( %s )\n", owner, strings.Join(parts, "\n                                      "))
 	}
 	var z strings.Builder
@@ -278,9 +284,30 @@ func writeZone(keys map[string]crypto.Signer) {
 	z.WriteString(rec("ed-wrong._domainkey", pub("ed25519-other")))
 	z.WriteString("; strict is the 2048-bit key with t=s: i= must be exactly d=.\n")
 	z.WriteString(rec("strict._domainkey", strings.Replace(pub("rsa2048"), "k=rsa;", "k=rsa; t=s;", 1)))
+	// Key records that are valid by RFC 6376 §3.6.1 in less common shapes, and two
+	// that are not; all hold the 2048-bit key.
+	rsaP := strings.TrimPrefix(pub("rsa2048"), "v=DKIM1; k=rsa; p=")
+	z.WriteString("; p= with FWS inside: a space, a tab, and a CRLF followed by a tab.\n")
+	z.WriteString(rec("fws._domainkey", "v=DKIM1; k=rsa; p="+rsaP[:60]+" "+rsaP[60:120]+"\t"+rsaP[120:200]+"\r\n\t"+rsaP[200:]))
+	z.WriteString("; k=, h= and s= in upper case: RFC 5234 §2.3 literals are case-insensitive.\n")
+	z.WriteString(rec("upper._domainkey", "v=DKIM1; k=RSA; h=SHA256; s=Email; p="+rsaP))
+	z.WriteString("; h= with an algorithm verifiers do not know, which they must ignore.\n")
+	z.WriteString(rec("hashes._domainkey", "v=DKIM1; k=rsa; h=sha512:sha256; p="+rsaP))
+	z.WriteString("; g= from RFC 4871, removed by RFC 6376: now an unknown tag, ignored.\n")
+	z.WriteString(rec("legacy-g._domainkey", "v=DKIM1; g=nobody; k=rsa; p="+rsaP))
+	z.WriteString("; a trailing semicolon and whitespace, and an unknown tag.\n")
+	z.WriteString(rec("trailing._domainkey", "v=DKIM1; k=rsa; foo=bar; p="+rsaP+";  "))
+	z.WriteString("; invalid: a repeated tag (RFC 6376 §3.2) and an unknown key type.\n")
+	z.WriteString(rec("duplicate._domainkey", "v=DKIM1; k=rsa; n=one; n=two; p="+rsaP))
+	z.WriteString(rec("unknown-k._domainkey", "v=DKIM1; k=dsa; p="+rsaP))
 	z.WriteString("\n$ORIGIN esp.example.net.\n")
 	z.WriteString(rec("rsa2048._domainkey", pub("rsa2048")))
 	check(os.WriteFile(*zonePath, []byte(z.String()), 0o644))
+}
+
+// escape writes tab, CR and LF as RFC 1035 §5.1 \DDD escapes.
+func escape(s string) string {
+	return strings.NewReplacer("\t", `\009`, "\r", `\013`, "\n", `\010`).Replace(s)
 }
 
 func write(name, content string) {
