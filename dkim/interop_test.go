@@ -89,7 +89,7 @@ func TestVerifyMessageInterop(t *testing.T) {
 		{"identity-outside-domain.eml", "i= outside d= makes the signature invalid (RFC 6376 §3.5, §6.1.1)", []want{{PermError, ReasonSyntax}}, false},
 		// Key records in less common shapes (testdata/zones/dkim-interop.zone).
 		{"key-fws.eml", "a key whose p= holds spaces, a tab and a fold is usable (RFC 6376 §3.6.1 base64string)", []want{pass}, true},
-		{"key-upper.eml", "a key with k=RSA, h=SHA256 and s=Email is usable (RFC 5234 §2.3)", []want{pass}, true},
+		{"key-upper.eml", "a key with k=RSA, h=SHA256 and s=Email is unusable: tag values are case-sensitive (RFC 6376 §3.2)", []want{{PermError, ReasonKeyUnusable}}, false},
 		{"key-hashes.eml", "a key whose h= also names an unknown hash is usable (RFC 6376 §3.6.1)", []want{pass}, true},
 		{"key-legacy-g.eml", "a key with RFC 4871's g= is usable: RFC 6376 ignores the tag", []want{pass}, true},
 		{"key-trailing.eml", "a key with an unknown tag and a trailing semicolon is usable (RFC 6376 §3.2)", []want{pass}, true},

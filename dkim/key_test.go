@@ -132,14 +132,12 @@ func TestLintKeyRFC6376EdgeCases(t *testing.T) {
 		{"whitespace inside the base64 padding is ignored", "v=DKIM1; k=ed25519; p=" + strings.TrimSuffix(rawEd(edPrivate.Public().(ed25519.PublicKey)), "=") + " =", []string{},
 			func(t *testing.T, k *Key) { assert.Equal(t, KeyEd25519, k.Material) }},
 		{"whitespace around = and ; is ignored", " v = DKIM1 ;k = rsa ; p = " + p + " ", []string{}, nil},
-		{"k=RSA in upper case is rsa (RFC 5234 §2.3)", "v=DKIM1; k=RSA; p=" + p, []string{},
-			func(t *testing.T, k *Key) { assert.Equal(t, KeyRSA, k.Type) }},
-		{"h=SHA256 and s=Email in upper case are read in lower case", "v=DKIM1; h=SHA256; s=Email; t=Y; p=" + p, []string{CodeKeyTesting},
-			func(t *testing.T, k *Key) {
-				assert.Equal(t, []string{"sha256"}, k.HashAlgorithms)
-				assert.Equal(t, []string{"email"}, k.Services)
-				assert.True(t, k.Testing)
-			}},
+		// RFC 6376 §3.2: tag values are case-sensitive unless the tag says otherwise.
+		{"k=RSA in upper case is not rsa (RFC 6376 §3.2)", "v=DKIM1; k=RSA; p=" + p, []string{CodeKeySyntax}, nil},
+		{"h=SHA256 in upper case names no hash verifiers know", "v=DKIM1; h=SHA256; p=" + p, []string{CodeKeySyntax}, nil},
+		{"s=Email in upper case is not the email service", "v=DKIM1; s=Email; p=" + p, []string{CodeKeyService}, nil},
+		{"t=Y in upper case is an unknown flag, not testing", "v=DKIM1; t=Y; p=" + p, []string{},
+			func(t *testing.T, k *Key) { assert.False(t, k.Testing) }},
 		{"an unknown hash next to sha256 in h= is ignored", "v=DKIM1; h=sha512:sha256; p=" + p, []string{}, nil},
 		{"an unknown hash next to sha1 in h= is still sha1-only", "v=DKIM1; h=sha1:sha512; p=" + p, []string{CodeKeySHA1Only}, nil},
 		{"only unknown hashes in h= leave nothing usable", "v=DKIM1; h=sha512:sha3-256; p=" + p, []string{CodeKeySyntax}, nil},

@@ -321,9 +321,9 @@ func fetchKeys(ctx context.Context, r Resolver, sigs []*Signature, tags []sigTag
 //
 // A single record that ParseKey accepted is handed over in canonical form
 // (Key.Record) rather than as published: go-msgauth 0.7.0 removes only spaces from
-// p=, not the tabs and folds RFC 6376 §3.6.1 allows in a base64string, and compares
-// k=, h= and s= case-sensitively although RFC 5234 §2.3 makes those literals
-// case-insensitive. Such keys are valid, and verifying with them must not fail.
+// p=, not the tabs and folds RFC 6376 §3.6.1 allows in a base64string ("whitespace
+// is ignored in this value"). Such keys are valid, and verifying with them must not
+// fail.
 func runVerifier(ctx context.Context, r Resolver, msg []byte, keys map[string]*KeyResult) ([]*msgauth.Verification, error) {
 	lookup := func(name string) ([]string, error) {
 		if kr := keys[strings.ToLower(name)]; kr != nil {

@@ -284,12 +284,12 @@ func writeZone(keys map[string]crypto.Signer) {
 	z.WriteString(rec("ed-wrong._domainkey", pub("ed25519-other")))
 	z.WriteString("; strict is the 2048-bit key with t=s: i= must be exactly d=.\n")
 	z.WriteString(rec("strict._domainkey", strings.Replace(pub("rsa2048"), "k=rsa;", "k=rsa; t=s;", 1)))
-	// Key records that are valid by RFC 6376 §3.6.1 in less common shapes, and two
+	// Key records that are valid by RFC 6376 §3.6.1 in less common shapes, and three
 	// that are not; all hold the 2048-bit key.
 	rsaP := strings.TrimPrefix(pub("rsa2048"), "v=DKIM1; k=rsa; p=")
 	z.WriteString("; p= with FWS inside: a space, a tab, and a CRLF followed by a tab.\n")
 	z.WriteString(rec("fws._domainkey", "v=DKIM1; k=rsa; p="+rsaP[:60]+" "+rsaP[60:120]+"\t"+rsaP[120:200]+"\r\n\t"+rsaP[200:]))
-	z.WriteString("; k=, h= and s= in upper case: RFC 5234 §2.3 literals are case-insensitive.\n")
+	z.WriteString("; k=, h= and s= in upper case: invalid, tag values are case-sensitive (RFC 6376 §3.2).\n")
 	z.WriteString(rec("upper._domainkey", "v=DKIM1; k=RSA; h=SHA256; s=Email; p="+rsaP))
 	z.WriteString("; h= with an algorithm verifiers do not know, which they must ignore.\n")
 	z.WriteString(rec("hashes._domainkey", "v=DKIM1; k=rsa; h=sha512:sha256; p="+rsaP))
