@@ -86,6 +86,11 @@ func TestVerifyMessageInterop(t *testing.T) {
 		{"absent-header-added.eml", "adding the field h= named while absent breaks the signature (RFC 6376 §5.4)", []want{badSig}, false},
 		{"identity-subdomain.eml", "i= in a subdomain of d= passes (RFC 6376 §3.5)", []want{pass}, true},
 		{"identity-subdomain-strict-key.eml", "i= in a subdomain of d= with a t=s key is unusable (RFC 6376 §3.6.1)", []want{{PermError, ReasonKeyUnusable}}, false},
+		// By RFC 6376 §3.5 and §3.7 this signature is valid: only the b= tag's value is
+		// removed before hashing. go-msgauth 0.7.0 also removes the "b=example.org@..."
+		// inside i= and so cannot check it; the report says exactly that rather than
+		// calling the signature bad (or good).
+		{"identity-local-part-b-equals.eml", "i= whose local part holds \"b=\" is reported as not checkable by go-msgauth, not as bad", []want{{Neutral, ReasonVerifierLimit}}, false},
 		{"identity-outside-domain.eml", "i= outside d= makes the signature invalid (RFC 6376 §3.5, §6.1.1)", []want{{PermError, ReasonSyntax}}, false},
 		// Key records in less common shapes (testdata/zones/dkim-interop.zone).
 		{"key-fws.eml", "a key whose p= holds spaces, a tab and a fold is usable (RFC 6376 §3.6.1 base64string)", []want{pass}, true},
@@ -195,6 +200,12 @@ func TestVerifyMessageInteropFacts(t *testing.T) {
 		assert.Equal(t, "mail.example.com", res.FromDomain)
 		assert.Equal(t, Pass, res.Signatures[0].Result)
 		assert.False(t, res.Aligned)
+	})
+	t.Run("a signature go-msgauth cannot check says why, with a warning", func(t *testing.T) {
+		res := read(t, "identity-local-part-b-equals.eml")
+		s := res.Signatures[0]
+		assert.Contains(t, s.Detail, "i=")
+		assert.Equal(t, []string{CodeSignatureUnverifiable}, codes(res.AllFindings()))
 	})
 	t.Run("i= is reported as signed", func(t *testing.T) {
 		s := read(t, "identity-subdomain.eml").Signatures[0]

@@ -74,6 +74,10 @@ const (
 	ReasonBodyHashMismatch Reason = "body-hash-mismatch"
 	// ReasonBadSignature: the signed header fields changed, or the key does not match.
 	ReasonBadSignature Reason = "bad-signature"
+	// ReasonVerifierLimit: the signature is of a form RFC 6376 allows but that
+	// go-msgauth, the verifier used, mishandles, so its result is not known; Detail
+	// says what. Verifiers built on the same library fail it; others may pass it.
+	ReasonVerifierLimit Reason = "verifier-limit"
 	// ReasonNotEvaluated: over MaxSignatures.
 	ReasonNotEvaluated Reason = "not-evaluated"
 	// ReasonOther: any other verifier error; Detail has its words.
@@ -406,6 +410,17 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 		set(TempError, ReasonDNSError, v.Err.Error())
 	default:
 		set(classify(v.Err, kr, keyAlg))
+		if s.Reason == ReasonBadSignature {
+			if tags := st.strayB(); len(tags) > 0 {
+				// go-msgauth 0.7.0 removes every match of `b\s*=` and what follows up
+				// to ";" before hashing the signature field, where RFC 6376 §3.7 removes
+				// only the b= tag's value. A "b=" elsewhere (in an i= local part such
+				// as bounce-bob=example.org, or a tag named like xb=) makes it hash other
+				// data, so its failure says nothing about the signature.
+				set(Neutral, ReasonVerifierLimit, fmt.Sprintf(
+					"the text \"b=\" also occurs in %s=, which go-msgauth strips as if it were the signature; the signature could not be checked", strings.Join(tags, "=, ")))
+			}
+		}
 	}
 }
 
@@ -476,6 +491,10 @@ func signatureFindings(s *Signature, st sigTags) []Finding {
 		add(CodeSignatureInvalid, finding.Error, "RFC 6376 §6.1.3",
 			"Check that the published key belongs to the signer's private key, and that no relay rewrites signed header fields.",
 			"The signature by %s does not verify: a signed header field changed, or the published key is not the signer's.", s.Domain)
+	case ReasonVerifierLimit:
+		add(CodeSignatureUnverifiable, finding.Warning, "RFC 6376 §3.7",
+			"Keep the text \"b=\" out of every tag but b= itself (for example out of the i= address), since some verifiers mistake it for the signature.",
+			"The signature by %s could not be checked: %s. Receivers whose verifier shares this flaw fail it.", s.Domain, s.Detail)
 	case ReasonSHA1:
 		add(CodeSignatureInvalid, finding.Error, "RFC 8301 §3.1",
 			"Sign with rsa-sha256 (and a 2048-bit key).",

@@ -77,6 +77,11 @@ func main() {
 	write("utf8-hand-relaxed-relaxed.eml", sign(utf8, sig{key: keys["ed25519"], s: "ed25519", d: "example.com", c: "relaxed/relaxed",
 		h: []string{"from", "to", "subject", "date", "message-id"}}))
 
+	// RFC 5321 local parts may hold "=" (VERP writes bob@example.org as
+	// bob=example.org), so "b=" can occur in i= without being the b= tag.
+	write("identity-local-part-b-equals.eml", sign(plain("identity-local-part-b-equals"), sig{key: rs, s: "rsa2048", d: "example.com", c: "relaxed/relaxed",
+		i: "bounce-bob=example.org@mail.example.com", h: []string{"from", "to", "subject", "date", "message-id"}}))
+
 	// One message per key record shape in the zone.
 	for _, sel := range []string{"fws", "upper", "hashes", "legacy-g", "trailing", "duplicate", "unknown-k"} {
 		write("key-"+sel+".eml", sign(plain("key-"+sel), sig{key: rs, s: sel, d: "example.com", c: "relaxed/relaxed",
