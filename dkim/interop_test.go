@@ -75,6 +75,13 @@ func TestVerifyMessageInterop(t *testing.T) {
 		{"crlf-simple-simple.eml", "a message with CRLF line ends passes", []want{pass}, true},
 		{"lf-simple-simple.eml", "the same message stored with LF line ends passes: canonical form is CRLF (RFC 6376 §3.4, §5.3)", []want{pass}, true},
 		{"lf-relaxed-relaxed.eml", "a relaxed signature on a message stored with LF line ends passes", []want{pass}, true},
+		// nodemailer 8.0.7 (lib/dkim), the signer most Node.js senders use.
+		{"nodemailer-relaxed-relaxed.eml", "a nodemailer relaxed/relaxed signature passes", []want{pass}, true},
+		// nodemailer canonicalizes header fields with the JavaScript regexp \s on
+		// decoded text, which takes U+00A0 and U+3000 for whitespace; RFC 6376 §3.4.2
+		// has only SP and HTAB, so the signature is over other data than the RFC's
+		// canonical form (mailauth's verifier fails it too).
+		{"nodemailer-nbsp-relaxed-relaxed.eml", "a nodemailer signature over a Subject with U+00A0 and U+3000 is a bad signature (RFC 6376 §3.4.2)", []want{badSig}, false},
 		// Several signatures and alignment (mailauth).
 		{"two-signatures-one-broken.eml", "of two signatures the valid one passes and the one with the wrong key fails", []want{pass, badSig}, true},
 		{"parent-domain-aligned.eml", "d= the parent of the From domain passes and is aligned in relaxed mode (RFC 7489 §3.1.1)", []want{pass}, true},
@@ -206,6 +213,21 @@ func TestVerifyMessageInteropFacts(t *testing.T) {
 		s := res.Signatures[0]
 		assert.Contains(t, s.Detail, "i=")
 		assert.Equal(t, []string{CodeSignatureUnverifiable}, codes(res.AllFindings()))
+	})
+	t.Run("a bad relaxed signature over U+00A0 names it as the likely cause", func(t *testing.T) {
+		s := read(t, "nodemailer-nbsp-relaxed-relaxed.eml").Signatures[0]
+		assert.Equal(t, ReasonBadSignature, s.Reason)
+		assert.Contains(t, s.Detail, "the signed Subject field holds U+00A0")
+	})
+	t.Run("a bad relaxed signature over a UTF-8 byte 0xA0 names it as the likely cause", func(t *testing.T) {
+		s := read(t, "utf8-a0-byte-relaxed-relaxed.eml").Signatures[0]
+		assert.Equal(t, ReasonBadSignature, s.Reason)
+		assert.Contains(t, s.Detail, `the signed Subject field holds the byte 0xA0 (in '報')`)
+	})
+	t.Run("a bad simple signature gets no whitespace hint", func(t *testing.T) {
+		s := read(t, "simple-header-respaced.eml").Signatures[0]
+		assert.Equal(t, ReasonBadSignature, s.Reason)
+		assert.NotContains(t, s.Detail, "RFC 6376 §3.4.2")
 	})
 	t.Run("i= is reported as signed", func(t *testing.T) {
 		s := read(t, "identity-subdomain.eml").Signatures[0]

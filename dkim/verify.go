@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	msgauth "github.com/emersion/go-msgauth/dkim"
 
@@ -210,6 +211,9 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 			v = verifs[i]
 		}
 		judge(s, tags[i], v, verr, now)
+		if s.Reason == ReasonBadSignature {
+			s.Detail += whitespaceHint(s, fields)
+		}
 		s.Findings = append(s.Findings, signatureFindings(s, tags[i])...)
 	}
 	c.align(out)
@@ -422,6 +426,35 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 			}
 		}
 	}
+}
+
+// whitespaceHint names the likely cause of a bad relaxed signature over 8-bit header
+// text. RFC 6376 §3.4.2 reduces only WSP (space and tab) runs; signers that run a
+// JavaScript \s over the field (nodemailer 8, mailauth 4 on Latin-1-decoded bytes)
+// also turn U+00A0, U+3000 and the like, or any UTF-8 byte 0xA0, into a space, and so
+// sign other data than the message's canonical form.
+func whitespaceHint(s *Signature, fields []headerField) string {
+	if !strings.HasPrefix(s.Canonicalization, "relaxed/") {
+		return ""
+	}
+	for _, f := range fields {
+		if !slices.ContainsFunc(s.SignedHeaders, func(h string) bool { return strings.EqualFold(h, f.name) }) {
+			continue
+		}
+		for _, r := range f.value() {
+			var what string
+			switch {
+			case r == '\v' || r == '\f' || r >= 0x80 && unicode.IsSpace(r):
+				what = fmt.Sprintf("%U", r)
+			case r >= 0x80 && strings.Contains(string(r), "\xa0"):
+				what = fmt.Sprintf("the byte 0xA0 (in %q)", r)
+			default:
+				continue
+			}
+			return fmt.Sprintf("; the signed %s field holds %s, which is not whitespace to RFC 6376 §3.4.2 but is to some signers (nodemailer, mailauth): the likely cause", f.name, what)
+		}
+	}
+	return ""
 }
 
 // identityDomain is the domain part of i=, or d= when i= is absent (RFC 6376 §3.5).
