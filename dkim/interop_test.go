@@ -98,6 +98,12 @@ func TestVerifyMessageInterop(t *testing.T) {
 		// inside i= and so cannot check it; the report says exactly that rather than
 		// calling the signature bad (or good).
 		{"identity-local-part-b-equals.eml", "i= whose local part holds \"b=\" is reported as not checkable by go-msgauth, not as bad", []want{{Neutral, ReasonVerifierLimit}}, false},
+		{"no-body-no-empty-line-simple-simple.eml", "a message of header fields only, without the empty line, passes with simple (RFC 5322 §3.5, RFC 6376 §3.4.3)", []want{pass}, true},
+		{"no-body-no-empty-line-relaxed-relaxed.eml", "a message of header fields only, without the empty line, passes with relaxed (RFC 6376 §3.4.4)", []want{pass}, true},
+		// By RFC 6376 §3.5 and RFC 4343 i= is within d= here. go-msgauth 0.7.0 compares
+		// the two with case and stops with "domain mismatch"; the report says it could
+		// not check the signature instead of calling it invalid.
+		{"identity-domain-case.eml", "d=Example.COM with i=alice@example.com is reported as not checkable by go-msgauth, not as invalid", []want{{Neutral, ReasonVerifierLimit}}, false},
 		{"identity-outside-domain.eml", "i= outside d= makes the signature invalid (RFC 6376 §3.5, §6.1.1)", []want{{PermError, ReasonSyntax}}, false},
 		// Key records in less common shapes (testdata/zones/dkim-interop.zone).
 		{"key-fws.eml", "a key whose p= holds spaces, a tab and a fold is usable (RFC 6376 §3.6.1 base64string)", []want{pass}, true},
@@ -212,6 +218,12 @@ func TestVerifyMessageInteropFacts(t *testing.T) {
 		res := read(t, "identity-local-part-b-equals.eml")
 		s := res.Signatures[0]
 		assert.Contains(t, s.Detail, "i=")
+		assert.Equal(t, []string{CodeSignatureUnverifiable}, codes(res.AllFindings()))
+	})
+	t.Run("d= and i= differing only in case is reported as not checkable, with a warning", func(t *testing.T) {
+		res := read(t, "identity-domain-case.eml")
+		assert.Equal(t, "example.com", res.Signatures[0].Domain)
+		assert.Contains(t, res.Signatures[0].Detail, "d=Example.COM")
 		assert.Equal(t, []string{CodeSignatureUnverifiable}, codes(res.AllFindings()))
 	})
 	t.Run("a bad relaxed signature over U+00A0 names it as the likely cause", func(t *testing.T) {

@@ -167,7 +167,7 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 	if len(msg) > MaxMessageSize {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, MaxMessageSize)
 	}
-	fields, _ := readHeader(msg)
+	fields, complete := readHeader(msg)
 	out := &MessageResult{Signatures: []*Signature{}}
 	if d, err := fromDomain(fields); err != nil {
 		out.FromError = err.Error()
@@ -194,6 +194,18 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 	}
 
 	keys := fetchKeys(ctx, res, out.Signatures, tags)
+	if !complete && bytes.HasSuffix(msg, []byte("\n")) {
+		// RFC 5322 §3.5: the empty line is there only to separate a body; a message
+		// of header fields alone ends after the last field's CRLF, and its body is
+		// empty (RFC 6376 §3.4.3 and §3.4.4 give its canonical forms). go-msgauth
+		// stops with "failed to read header: EOF" without the empty line, so it is
+		// handed one; the body stays empty, so the hashes are unchanged.
+		eol := "\n"
+		if bytes.HasSuffix(msg, []byte("\r\n")) {
+			eol = "\r\n"
+		}
+		msg = append(msg[:len(msg):len(msg)], eol...)
+	}
 	verifs, verr := runVerifier(ctx, res, msg, keys)
 	if verr != nil && !errors.Is(verr, msgauth.ErrTooManySignatures) || !matches(verifs, out.Signatures, tags) {
 		// go-msgauth clears Err on the verification that hit an unexpected error, and
@@ -414,6 +426,13 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 		set(TempError, ReasonDNSError, v.Err.Error())
 	default:
 		set(classify(v.Err, kr, keyAlg))
+		if strings.Contains(v.Err.Error(), "domain mismatch") && st.err == nil {
+			// The tags were checked above with domains compared without case (RFC
+			// 4343); go-msgauth 0.7.0 compares i= with d= byte for byte, so a d= such as
+			// Example.COM with i=@example.com stops it before any hashing.
+			set(Neutral, ReasonVerifierLimit, fmt.Sprintf(
+				"i=%s is within d=%s, but go-msgauth compares their domains with case, so the signature could not be checked", s.Identifier, st.get("d")))
+		}
 		if s.Reason == ReasonBadSignature {
 			if tags := st.strayB(); len(tags) > 0 {
 				// go-msgauth 0.7.0 removes every match of `b\s*=` and what follows up
@@ -526,7 +545,7 @@ func signatureFindings(s *Signature, st sigTags) []Finding {
 			"The signature by %s does not verify: a signed header field changed, or the published key is not the signer's.", s.Domain)
 	case ReasonVerifierLimit:
 		add(CodeSignatureUnverifiable, finding.Warning, "RFC 6376 §3.7",
-			"Keep the text \"b=\" out of every tag but b= itself (for example out of the i= address), since some verifiers mistake it for the signature.",
+			"Keep the text \"b=\" out of every tag but b= itself (for example out of the i= address), and write d= and i= in lower case: some verifiers mishandle both.",
 			"The signature by %s could not be checked: %s. Receivers whose verifier shares this flaw fail it.", s.Domain, s.Detail)
 	case ReasonSHA1:
 		add(CodeSignatureInvalid, finding.Error, "RFC 8301 §3.1",

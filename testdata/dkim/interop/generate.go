@@ -82,6 +82,17 @@ func main() {
 	write("identity-local-part-b-equals.eml", sign(plain("identity-local-part-b-equals"), sig{key: rs, s: "rsa2048", d: "example.com", c: "relaxed/relaxed",
 		i: "bounce-bob=example.org@mail.example.com", h: []string{"from", "to", "subject", "date", "message-id"}}))
 
+	// A message of header fields only, without the empty line (RFC 5322 §3.5).
+	for _, c := range []string{"simple/simple", "relaxed/relaxed"} {
+		name := "no-body-no-empty-line-" + strings.Replace(c, "/", "-", 1)
+		write(name+".eml", sign(baseHeader(name, ""), sig{key: rs, s: "rsa2048", d: "example.com", c: c,
+			h: []string{"from", "to", "subject", "date", "message-id"}}))
+	}
+	// d= in mixed case with i= in lower case: domain names compare without case
+	// (RFC 4343), so i= is within d= (RFC 6376 §3.5).
+	write("identity-domain-case.eml", sign(plain("identity-domain-case"), sig{key: rs, s: "rsa2048", d: "Example.COM", c: "relaxed/relaxed",
+		i: "alice@example.com", h: []string{"from", "to", "subject", "date", "message-id"}}))
+
 	// One message per key record shape in the zone.
 	for _, sel := range []string{"fws", "upper", "hashes", "legacy-g", "trailing", "duplicate", "unknown-k"} {
 		write("key-"+sel+".eml", sign(plain("key-"+sel), sig{key: rs, s: sel, d: "example.com", c: "relaxed/relaxed",
@@ -137,11 +148,10 @@ type sig struct {
 
 // sign returns msg (CRLF line ends) with a DKIM-Signature field prepended.
 func sign(msg string, g sig) string {
-	head, body, ok := strings.Cut(msg, "\r\n\r\n")
-	if !ok {
-		log.Fatal("no end of header")
-	}
-	head += "\r\n"
+	// RFC 5322 §3.5: a message without a body may end after its last header field,
+	// with no empty line; its body is then empty.
+	head, body, _ := strings.Cut(msg, "\r\n\r\n")
+	head = strings.TrimSuffix(head, "\r\n") + "\r\n"
 	hc, bc, _ := strings.Cut(g.c, "/")
 	bh := sha256.Sum256([]byte(canonBody(bc, body)))
 	alg := "rsa-sha256"
