@@ -82,6 +82,8 @@ func TestVerifyMessageInterop(t *testing.T) {
 		// has only SP and HTAB, so the signature is over other data than the RFC's
 		// canonical form (mailauth's verifier fails it too).
 		{"nodemailer-nbsp-relaxed-relaxed.eml", "a nodemailer signature over a Subject with U+00A0 and U+3000 is a bad signature (RFC 6376 §3.4.2)", []want{badSig}, false},
+		{"c-relaxed-only.eml", "c=relaxed alone means relaxed/simple and passes (RFC 6376 §3.5)", []want{pass}, true},
+		{"c-absent.eml", "a signature without c= is simple/simple and passes (RFC 6376 §3.5)", []want{pass}, true},
 		// Several signatures and alignment (mailauth).
 		{"two-signatures-one-broken.eml", "of two signatures the valid one passes and the one with the wrong key fails", []want{pass, badSig}, true},
 		{"parent-domain-aligned.eml", "d= the parent of the From domain passes and is aligned in relaxed mode (RFC 7489 §3.1.1)", []want{pass}, true},
@@ -117,6 +119,10 @@ func TestVerifyMessageInterop(t *testing.T) {
 		{"tampered-body.eml", "a changed body is a body hash mismatch", []want{bodyChanged}, false},
 		{"tampered-signed-header.eml", "a changed signed header field is a bad signature", []want{badSig}, false},
 		{"unsigned-header-added.eml", "header fields added on the way that were not signed still pass", []want{pass}, true},
+		// RFC 6376 §5.4.2 picks the last From, which is the signed one, so the
+		// signature passes; but with two From fields the author is ambiguous and DMARC
+		// must not count the signature (RFC 7489 §6.6.1), so it is not aligned.
+		{"from-added-above.eml", "a second From added above the signed one passes but is not aligned (RFC 7489 §6.6.1)", []want{pass}, false},
 		{"relaxed-header-respaced.eml", "a signed field re-spaced and its name upper-cased still passes with relaxed (RFC 6376 §3.4.2)", []want{pass}, true},
 		{"simple-header-respaced.eml", "a signed field re-spaced fails with simple (RFC 6376 §3.4.1)", []want{badSig}, false},
 		{"subject-added-above.eml", "a Subject added above the signed one passes: the verifier takes the last instance (RFC 6376 §5.4.2)", []want{pass}, true},
@@ -240,6 +246,10 @@ func TestVerifyMessageInteropFacts(t *testing.T) {
 		s := read(t, "simple-header-respaced.eml").Signatures[0]
 		assert.Equal(t, ReasonBadSignature, s.Reason)
 		assert.NotContains(t, s.Detail, "RFC 6376 §3.4.2")
+	})
+	t.Run("c= defaults are filled in", func(t *testing.T) {
+		assert.Equal(t, "relaxed/simple", read(t, "c-relaxed-only.eml").Signatures[0].Canonicalization)
+		assert.Equal(t, "simple/simple", read(t, "c-absent.eml").Signatures[0].Canonicalization)
 	})
 	t.Run("i= is reported as signed", func(t *testing.T) {
 		s := read(t, "identity-subdomain.eml").Signatures[0]

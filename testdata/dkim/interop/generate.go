@@ -93,6 +93,11 @@ func main() {
 	write("identity-domain-case.eml", sign(plain("identity-domain-case"), sig{key: rs, s: "rsa2048", d: "Example.COM", c: "relaxed/relaxed",
 		i: "alice@example.com", h: []string{"from", "to", "subject", "date", "message-id"}}))
 
+	write("c-absent.eml", sign(plain("c-absent"), sig{key: rs, s: "rsa2048", d: "example.com",
+		h: []string{"from", "to", "subject", "date", "message-id"}}))
+	write("c-relaxed-only.eml", sign(plain("c-relaxed-only"), sig{key: rs, s: "rsa2048", d: "example.com", c: "relaxed",
+		h: []string{"from", "to", "subject", "date", "message-id"}}))
+
 	// One message per key record shape in the zone.
 	for _, sel := range []string{"fws", "upper", "hashes", "legacy-g", "trailing", "duplicate", "unknown-k"} {
 		write("key-"+sel+".eml", sign(plain("key-"+sel), sig{key: rs, s: sel, d: "example.com", c: "relaxed/relaxed",
@@ -129,6 +134,7 @@ func main() {
 	derive("trailing-space-relaxed-relaxed.eml", "relaxed-body-respaced.eml", replace("indented   with   inner", "indented with\tinner"))
 	derive("empty-body-relaxed-relaxed.eml", "empty-body-relaxed-blank-lines.eml", func(s string) string { return s + "\r\n\r\n" })
 	derive("oversigned-from.eml", "oversigned-from-second-from.eml", replace("\r\n\r\nHello Bob", "\r\nFrom: Mallory <mallory@example.com>\r\n\r\nHello Bob"))
+	derive("rsa2048-relaxed-relaxed.eml", "from-added-above.eml", prepend("From: Mallory <mallory@example.net>\r\n"))
 	derive("absent-header-signed.eml", "absent-header-added.eml", replace("\r\n\r\nHello Bob", "\r\nReply-To: Mallory <mallory@example.net>\r\n\r\nHello Bob"))
 }
 
@@ -152,13 +158,24 @@ func sign(msg string, g sig) string {
 	// with no empty line; its body is then empty.
 	head, body, _ := strings.Cut(msg, "\r\n\r\n")
 	head = strings.TrimSuffix(head, "\r\n") + "\r\n"
+	// RFC 6376 §3.5: c= absent is simple/simple, and "relaxed" alone is relaxed/simple.
 	hc, bc, _ := strings.Cut(g.c, "/")
+	if hc == "" {
+		hc = "simple"
+	}
+	if bc == "" {
+		bc = "simple"
+	}
 	bh := sha256.Sum256([]byte(canonBody(bc, body)))
 	alg := "rsa-sha256"
 	if _, ok := g.key.(ed25519.PrivateKey); ok {
 		alg = "ed25519-sha256"
 	}
-	tags := fmt.Sprintf("v=1; a=%s; c=%s; d=%s; s=%s; t=1795773600;", alg, g.c, g.d, g.s)
+	c := ""
+	if g.c != "" {
+		c = " c=" + g.c + ";"
+	}
+	tags := fmt.Sprintf("v=1; a=%s;%s d=%s; s=%s; t=1795773600;", alg, c, g.d, g.s)
 	if g.i != "" {
 		tags += " i=" + g.i + ";"
 	}
