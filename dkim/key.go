@@ -78,8 +78,8 @@ type Key struct {
 }
 
 // Record formats k as a key record in the usual tag order, in canonical form: p=
-// without whitespace, literals in lower case, unknown tags left out.
-// ParseKey(k.Record()) gives back the same key.
+// without whitespace, unknown tags left out. ParseKey(k.Record()) gives back the
+// same key.
 func (k *Key) Record() string {
 	var b strings.Builder
 	b.WriteString("v=DKIM1; k=" + string(k.Type))

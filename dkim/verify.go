@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	msgauth "github.com/emersion/go-msgauth/dkim"
 
@@ -460,11 +461,14 @@ func whitespaceHint(s *Signature, fields []headerField) string {
 		if !slices.ContainsFunc(s.SignedHeaders, func(h string) bool { return strings.EqualFold(h, f.name) }) {
 			continue
 		}
-		for _, r := range f.value() {
+		v := f.value()
+		for i, r := range v {
 			var what string
 			switch {
 			case r == '\v' || r == '\f' || r >= 0x80 && unicode.IsSpace(r):
 				what = fmt.Sprintf("%U", r)
+			case r == utf8.RuneError && v[i] == 0xA0:
+				what = "the byte 0xA0" // Latin-1 NBSP, not UTF-8
 			case r >= 0x80 && strings.Contains(string(r), "\xa0"):
 				what = fmt.Sprintf("the byte 0xA0 (in %q)", r)
 			default:
@@ -544,7 +548,7 @@ func signatureFindings(s *Signature, st sigTags) []Finding {
 			"Check that the published key belongs to the signer's private key, and that no relay rewrites signed header fields.",
 			"The signature by %s does not verify: a signed header field changed, or the published key is not the signer's.", s.Domain)
 	case ReasonVerifierLimit:
-		add(CodeSignatureUnverifiable, finding.Warning, "RFC 6376 §3.7",
+		add(CodeSignatureUnverifiable, finding.Warning, "RFC 6376 §3.5, §3.7",
 			"Keep the text \"b=\" out of every tag but b= itself (for example out of the i= address), and write d= and i= in lower case: some verifiers mishandle both.",
 			"The signature by %s could not be checked: %s. Receivers whose verifier shares this flaw fail it.", s.Domain, s.Detail)
 	case ReasonSHA1:
