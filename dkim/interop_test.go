@@ -82,6 +82,7 @@ func TestVerifyMessageInterop(t *testing.T) {
 		// has only SP and HTAB, so the signature is over other data than the RFC's
 		// canonical form (mailauth's verifier fails it too).
 		{"nodemailer-nbsp-relaxed-relaxed.eml", "a nodemailer signature over a Subject with U+00A0 and U+3000 is a bad signature (RFC 6376 §3.4.2)", []want{badSig}, false},
+		// c= defaults (hand-signed).
 		{"c-relaxed-only.eml", "c=relaxed alone means relaxed/simple and passes (RFC 6376 §3.5)", []want{pass}, true},
 		{"c-absent.eml", "a signature without c= is simple/simple and passes (RFC 6376 §3.5)", []want{pass}, true},
 		// Several signatures and alignment (mailauth).
