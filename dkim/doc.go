@@ -55,6 +55,7 @@ const (
 	CodeUnsigned                 = "dkim.unsigned"
 	CodeBodyHashMismatch         = "dkim.body-hash-mismatch"
 	CodeSignatureInvalid         = "dkim.signature-invalid"
+	CodeSignatureUnverifiable    = "dkim.signature-unverifiable"
 	CodeExpired                  = "dkim.expired"
 	CodeLengthTag                = "dkim.length-tag"
 	CodeFromNotSigned            = "dkim.from-not-signed"

@@ -77,8 +77,9 @@ type Key struct {
 	Data []byte `json:"-"`
 }
 
-// Record formats k as a key record in the usual tag order. ParseKey(k.Record())
-// gives back the same key.
+// Record formats k as a key record in the usual tag order, in canonical form: p=
+// without whitespace, unknown tags left out. ParseKey(k.Record()) gives back the
+// same key.
 func (k *Key) Record() string {
 	var b strings.Builder
 	b.WriteString("v=DKIM1; k=" + string(k.Type))
@@ -129,13 +130,25 @@ func ParseKey(record string) (*Key, error) {
 			}
 			k.Version = t.Value
 		case "k":
-			k.Type = KeyType(strings.ToLower(t.Value))
-		case "h":
-			k.HashAlgorithms = colonList(t.Value)
-		case "s":
-			k.Services = colonList(t.Value)
-		case "t":
-			k.Flags = colonList(t.Value)
+			k.Type = KeyType(t.Value)
+		// RFC 6376 §3.2: values are case-sensitive unless a tag says otherwise, and
+		// none of k=, h=, s=, t= does: "RSA" is not "rsa", "Email" not "email".
+		case "h", "s", "t":
+			list := colonList(t.Value)
+			if len(list) == 0 {
+				// RFC 6376 §3.6.1: each of these lists has at least one element
+				// (key-h-tag = %x68 [FWS] "=" [FWS] key-h-tag-alg *(...)); an empty one is
+				// a syntax error, which §6.1.2 says makes the verifier ignore the record.
+				return nil, fmt.Errorf("%w: %s= is empty; remove the tag or give at least one value (RFC 6376 §3.6.1)", ErrKeySyntax, t.Name)
+			}
+			switch t.Name {
+			case "h":
+				k.HashAlgorithms = list
+			case "s":
+				k.Services = list
+			default:
+				k.Flags = list
+			}
 		case "n":
 			k.Notes = t.Value
 		case "p":
@@ -147,10 +160,13 @@ func ParseKey(record string) (*Key, error) {
 		return nil, fmt.Errorf("%w: the required p= tag (the public key) is missing (RFC 6376 §3.6.1)", ErrKeySyntax)
 	}
 	if k.Type != KeyRSA && k.Type != KeyEd25519 {
+		if lower := KeyType(strings.ToLower(string(k.Type))); lower == KeyRSA || lower == KeyEd25519 {
+			return nil, fmt.Errorf("%w: k=%s is not k=%s: tag values are case-sensitive (RFC 6376 §3.2)", ErrKeySyntax, k.Type, lower)
+		}
 		return nil, fmt.Errorf("%w: k=%s is not a key type verifiers know (rsa or ed25519)", ErrKeySyntax, k.Type)
 	}
 	for _, f := range k.Flags {
-		switch strings.ToLower(f) {
+		switch f {
 		case "y":
 			k.Testing = true
 		case "s":
@@ -245,8 +261,8 @@ func LintKey(name, record string) (*Key, []Finding) {
 				"The RSA key at %s is a bare PKCS#1 RSAPublicKey rather than the usual SubjectPublicKeyInfo; most verifiers accept both.", name)
 		}
 	}
-	if len(k.HashAlgorithms) > 0 && !containsFold(k.HashAlgorithms, "sha256") {
-		if containsFold(k.HashAlgorithms, "sha1") {
+	if len(k.HashAlgorithms) > 0 && !slices.Contains(k.HashAlgorithms, "sha256") {
+		if slices.Contains(k.HashAlgorithms, "sha1") {
 			// RFC 8301 §3.1: verifiers MUST NOT accept rsa-sha1 signatures.
 			add(CodeKeySHA1Only, finding.Error, "RFC 8301 §3.1",
 				"Remove the h= tag (or set h=sha256) and sign with rsa-sha256.",
@@ -258,7 +274,7 @@ func LintKey(name, record string) (*Key, []Finding) {
 		}
 	}
 	// RFC 6376 §3.6.1: s= lists the services the key is for; "email" or "*" is needed.
-	if len(k.Services) > 0 && !containsFold(k.Services, "email") && !slices.Contains(k.Services, "*") {
+	if len(k.Services) > 0 && !slices.Contains(k.Services, "email") && !slices.Contains(k.Services, "*") {
 		add(CodeKeyService, finding.Error, "RFC 6376 §3.6.1",
 			"Remove the s= tag or set s=email.",
 			"The DKIM key at %s is not for email (s=%s), so verifiers ignore it.", name, strings.Join(k.Services, ":"))
@@ -324,8 +340,4 @@ func stripSpace(s string) string {
 		}
 		return r
 	}, s)
-}
-
-func containsFold(list []string, s string) bool {
-	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }

@@ -3,6 +3,7 @@ package dkim
 import (
 	"crypto/ed25519"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,4 +113,59 @@ func TestParseKeyReadsTheRFC8463Records(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1024, k.Bits)
 	assert.Equal(t, FormatSPKI, k.Format)
+}
+
+// TestLintKeyRFC6376EdgeCases covers key records that are valid by RFC 6376 §3.6.1
+// in their less common shapes, and the tag-list errors of §3.2.
+func TestLintKeyRFC6376EdgeCases(t *testing.T) {
+	testKeys(t)
+	p := spki(t, &rsa2048.PublicKey)
+	tests := []struct {
+		name   string
+		record string
+		want   []string
+		check  func(t *testing.T, k *Key)
+	}{
+		{"p= with spaces, a tab and a fold inside is one key (base64string allows FWS)",
+			"v=DKIM1; k=rsa; p=" + p[:50] + " " + p[50:100] + "\t" + p[100:200] + "\r\n\t" + p[200:300] + " \r\n " + p[300:], []string{},
+			func(t *testing.T, k *Key) { assert.Equal(t, 2048, k.Bits) }},
+		{"whitespace inside the base64 padding is ignored", "v=DKIM1; k=ed25519; p=" + strings.TrimSuffix(rawEd(edPrivate.Public().(ed25519.PublicKey)), "=") + " =", []string{},
+			func(t *testing.T, k *Key) { assert.Equal(t, KeyEd25519, k.Material) }},
+		{"whitespace around = and ; is ignored", " v = DKIM1 ;k = rsa ; p = " + p + " ", []string{}, nil},
+		// RFC 6376 §3.2: tag values are case-sensitive unless the tag says otherwise.
+		{"k=RSA in upper case is not rsa (RFC 6376 §3.2)", "v=DKIM1; k=RSA; p=" + p, []string{CodeKeySyntax}, nil},
+		{"h=SHA256 in upper case names no hash verifiers know", "v=DKIM1; h=SHA256; p=" + p, []string{CodeKeySyntax}, nil},
+		{"s=Email in upper case is not the email service", "v=DKIM1; s=Email; p=" + p, []string{CodeKeyService}, nil},
+		{"t=Y in upper case is an unknown flag, not testing", "v=DKIM1; t=Y; p=" + p, []string{},
+			func(t *testing.T, k *Key) { assert.False(t, k.Testing) }},
+		{"an unknown hash next to sha256 in h= is ignored", "v=DKIM1; h=sha512:sha256; p=" + p, []string{}, nil},
+		{"an unknown hash next to sha1 in h= is still sha1-only", "v=DKIM1; h=sha1:sha512; p=" + p, []string{CodeKeySHA1Only}, nil},
+		{"only unknown hashes in h= leave nothing usable", "v=DKIM1; h=sha512:sha3-256; p=" + p, []string{CodeKeySyntax}, nil},
+		{"an unknown flag in t= is ignored", "v=DKIM1; t=x:y; p=" + p, []string{CodeKeyTesting}, nil},
+		{"g= from RFC 4871 is an unknown tag now and ignored", "v=DKIM1; g=nobody; p=" + p, []string{}, nil},
+		{"an empty g= from RFC 4871 is ignored too", "v=DKIM1; g=; p=" + p, []string{}, nil},
+		{"a trailing semicolon is allowed", "v=DKIM1; k=rsa; p=" + p + ";", []string{}, nil},
+		{"a trailing semicolon and whitespace are allowed", "v=DKIM1; k=rsa; p=" + p + "; \t", []string{}, nil},
+		{"an unknown k= is unusable", "v=DKIM1; k=ecdsa; p=" + p, []string{CodeKeySyntax}, nil},
+		{"an empty k= is unusable", "v=DKIM1; k=; p=" + p, []string{CodeKeySyntax}, nil},
+		{"an empty h= is a syntax error: the tag needs one algorithm", "v=DKIM1; h=; p=" + p, []string{CodeKeySyntax}, nil},
+		{"an empty s= is a syntax error: the tag needs one service", "v=DKIM1; s=; p=" + p, []string{CodeKeySyntax}, nil},
+		{"an empty t= is a syntax error: the tag needs one flag", "v=DKIM1; t=; p=" + p, []string{CodeKeySyntax}, nil},
+		{"a repeated unknown tag makes the record invalid (RFC 6376 §3.2)", "v=DKIM1; g=*; g=*; p=" + p, []string{CodeKeySyntax}, nil},
+		{"a repeated n= makes the record invalid", "v=DKIM1; n=one; n=two; p=" + p, []string{CodeKeySyntax}, nil},
+		{"a repeated k= makes the record invalid even with the same value", "v=DKIM1; k=rsa; k=rsa; p=" + p, []string{CodeKeySyntax}, nil},
+		{"a repeated v= makes the record invalid", "v=DKIM1; v=DKIM1; p=" + p, []string{CodeKeySyntax}, nil},
+		{"tag names are case-sensitive: P= is not p=", "v=DKIM1; P=" + p, []string{CodeKeySyntax}, nil},
+		{"v=dkim1 in lower case is not the version (its ABNF is case-sensitive)", "v=dkim1; p=" + p, []string{CodeKeySyntax}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, fs := LintKey("s._domainkey.example.com", tt.record)
+			assert.Equal(t, tt.want, codes(fs))
+			if tt.check != nil {
+				require.NotNil(t, k)
+				tt.check(t, k)
+			}
+		})
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,6 +155,21 @@ func parseSigTags(value string) sigTags {
 }
 
 func (st sigTags) get(name string) string { return stripSpace(st.tags[name]) }
+
+// strayB lists, sorted, the tags other than b= whose text holds what go-msgauth's
+// signature-removal pattern `b\s*=` matches.
+func (st sigTags) strayB() []string {
+	var out []string
+	for name, value := range st.tags {
+		if name != "b" && strayBPattern.MatchString(name+"="+value) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+var strayBPattern = regexp.MustCompile(`b\s*=`)
 
 func (st sigTags) number(name string) (int64, bool) {
 	v, ok := st.tags[name]

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	msgauth "github.com/emersion/go-msgauth/dkim"
 
@@ -74,6 +76,10 @@ const (
 	ReasonBodyHashMismatch Reason = "body-hash-mismatch"
 	// ReasonBadSignature: the signed header fields changed, or the key does not match.
 	ReasonBadSignature Reason = "bad-signature"
+	// ReasonVerifierLimit: the signature is of a form RFC 6376 allows but that
+	// go-msgauth, the verifier used, mishandles, so its result is not known; Detail
+	// says what. Verifiers built on the same library fail it; others may pass it.
+	ReasonVerifierLimit Reason = "verifier-limit"
 	// ReasonNotEvaluated: over MaxSignatures.
 	ReasonNotEvaluated Reason = "not-evaluated"
 	// ReasonOther: any other verifier error; Detail has its words.
@@ -162,7 +168,7 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 	if len(msg) > MaxMessageSize {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, MaxMessageSize)
 	}
-	fields, _ := readHeader(msg)
+	fields, complete := readHeader(msg)
 	out := &MessageResult{Signatures: []*Signature{}}
 	if d, err := fromDomain(fields); err != nil {
 		out.FromError = err.Error()
@@ -189,6 +195,18 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 	}
 
 	keys := fetchKeys(ctx, res, out.Signatures, tags)
+	if !complete && bytes.HasSuffix(msg, []byte("\n")) {
+		// RFC 5322 §3.5: the empty line is there only to separate a body; a message
+		// of header fields alone ends after the last field's CRLF, and its body is
+		// empty (RFC 6376 §3.4.3 and §3.4.4 give its canonical forms). go-msgauth
+		// stops with "failed to read header: EOF" without the empty line, so it is
+		// handed one; the body stays empty, so the hashes are unchanged.
+		eol := "\n"
+		if bytes.HasSuffix(msg, []byte("\r\n")) {
+			eol = "\r\n"
+		}
+		msg = append(msg[:len(msg):len(msg)], eol...)
+	}
 	verifs, verr := runVerifier(ctx, res, msg, keys)
 	if verr != nil && !errors.Is(verr, msgauth.ErrTooManySignatures) || !matches(verifs, out.Signatures, tags) {
 		// go-msgauth clears Err on the verification that hit an unexpected error, and
@@ -206,6 +224,9 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 			v = verifs[i]
 		}
 		judge(s, tags[i], v, verr, now)
+		if s.Reason == ReasonBadSignature {
+			s.Detail += whitespaceHint(s, fields)
+		}
 		s.Findings = append(s.Findings, signatureFindings(s, tags[i])...)
 	}
 	c.align(out)
@@ -318,11 +339,19 @@ func fetchKeys(ctx context.Context, r Resolver, sigs []*Signature, tags []sigTag
 
 // runVerifier runs go-msgauth over the message with its TXT lookups answered from
 // the fetched keys (and from the resolver for any name not fetched).
+//
+// A single record that ParseKey accepted is handed over in canonical form
+// (Key.Record) rather than as published: go-msgauth 0.7.0 removes only spaces from
+// p=, not the tabs and folds RFC 6376 §3.6.1 allows in a base64string ("whitespace
+// is ignored in this value"). Such keys are valid, and verifying with them must not
+// fail.
 func runVerifier(ctx context.Context, r Resolver, msg []byte, keys map[string]*KeyResult) ([]*msgauth.Verification, error) {
 	lookup := func(name string) ([]string, error) {
 		if kr := keys[strings.ToLower(name)]; kr != nil {
-			switch kr.Status {
-			case KeyFound:
+			switch {
+			case kr.Status == KeyFound && len(kr.Records) == 1 && kr.Key != nil:
+				return []string{kr.Key.Record()}, nil
+			case kr.Status == KeyFound:
 				return kr.Records, nil
 			default:
 				return nil, kr.err
@@ -398,7 +427,57 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 		set(TempError, ReasonDNSError, v.Err.Error())
 	default:
 		set(classify(v.Err, kr, keyAlg))
+		if strings.Contains(v.Err.Error(), "domain mismatch") && st.err == nil {
+			// The tags were checked above with domains compared without case (RFC
+			// 4343); go-msgauth 0.7.0 compares i= with d= byte for byte, so a d= such as
+			// Example.COM with i=@example.com stops it before any hashing.
+			set(Neutral, ReasonVerifierLimit, fmt.Sprintf(
+				"i=%s is within d=%s, but go-msgauth compares their domains with case, so the signature could not be checked", s.Identifier, st.get("d")))
+		}
+		if s.Reason == ReasonBadSignature {
+			if tags := st.strayB(); len(tags) > 0 {
+				// go-msgauth 0.7.0 removes every match of `b\s*=` and what follows up
+				// to ";" before hashing the signature field, where RFC 6376 §3.7 removes
+				// only the b= tag's value. A "b=" elsewhere (in an i= local part such
+				// as bounce-bob=example.org, or a tag named like xb=) makes it hash other
+				// data, so its failure says nothing about the signature.
+				set(Neutral, ReasonVerifierLimit, fmt.Sprintf(
+					"the text \"b=\" also occurs in %s=, which go-msgauth strips as if it were the signature; the signature could not be checked", strings.Join(tags, "=, ")))
+			}
+		}
 	}
+}
+
+// whitespaceHint names the likely cause of a bad relaxed signature over 8-bit header
+// text. RFC 6376 §3.4.2 reduces only WSP (space and tab) runs; signers that run a
+// JavaScript \s over the field (nodemailer 8, mailauth 4 on Latin-1-decoded bytes)
+// also turn U+00A0, U+3000 and the like, or any UTF-8 byte 0xA0, into a space, and so
+// sign other data than the message's canonical form.
+func whitespaceHint(s *Signature, fields []headerField) string {
+	if !strings.HasPrefix(s.Canonicalization, "relaxed/") {
+		return ""
+	}
+	for _, f := range fields {
+		if !slices.ContainsFunc(s.SignedHeaders, func(h string) bool { return strings.EqualFold(h, f.name) }) {
+			continue
+		}
+		v := f.value()
+		for i, r := range v {
+			var what string
+			switch {
+			case r == '\v' || r == '\f' || r >= 0x80 && unicode.IsSpace(r):
+				what = fmt.Sprintf("%U", r)
+			case r == utf8.RuneError && v[i] == 0xA0:
+				what = "the byte 0xA0" // Latin-1 NBSP, not UTF-8
+			case r >= 0x80 && strings.Contains(string(r), "\xa0"):
+				what = fmt.Sprintf("the byte 0xA0 (in %q)", r)
+			default:
+				continue
+			}
+			return fmt.Sprintf("; the signed %s field holds %s, which is not whitespace to RFC 6376 §3.4.2 but is to some signers (nodemailer, mailauth): the likely cause", f.name, what)
+		}
+	}
+	return ""
 }
 
 // identityDomain is the domain part of i=, or d= when i= is absent (RFC 6376 §3.5).
@@ -468,6 +547,10 @@ func signatureFindings(s *Signature, st sigTags) []Finding {
 		add(CodeSignatureInvalid, finding.Error, "RFC 6376 §6.1.3",
 			"Check that the published key belongs to the signer's private key, and that no relay rewrites signed header fields.",
 			"The signature by %s does not verify: a signed header field changed, or the published key is not the signer's.", s.Domain)
+	case ReasonVerifierLimit:
+		add(CodeSignatureUnverifiable, finding.Warning, "RFC 6376 §3.5, §3.7",
+			"Keep the text \"b=\" out of every tag but b= itself (for example out of the i= address), and write d= and i= in lower case: some verifiers mishandle both.",
+			"The signature by %s could not be checked: %s. Receivers whose verifier shares this flaw fail it.", s.Domain, s.Detail)
 	case ReasonSHA1:
 		add(CodeSignatureInvalid, finding.Error, "RFC 8301 §3.1",
 			"Sign with rsa-sha256 (and a 2048-bit key).",

@@ -347,3 +347,33 @@ func TestVerifyMessageAcceptsLFLineEnds(t *testing.T) {
 		assert.Equal(t, Pass, res.Signatures[0].Result, res.Signatures[0].Detail)
 	}
 }
+
+func TestWhitespaceHint(t *testing.T) {
+	relaxed := &Signature{Canonicalization: "relaxed/relaxed", SignedHeaders: []string{"from", "subject"}}
+	tests := []struct {
+		name  string
+		sig   *Signature
+		field string
+		want  string
+	}{
+		{"U+00A0 in a signed field is named", relaxed, "Subject: a\u00a0b\r\n", "holds U+00A0"},
+		{"U+3000 in a signed field is named", relaxed, "Subject: a\u3000b\r\n", "holds U+3000"},
+		{"a UTF-8 character with a byte 0xA0 is named", relaxed, "Subject: 報告\r\n", "holds the byte 0xA0 (in '報')"},
+		{"a lone Latin-1 byte 0xA0 is named", relaxed, "Subject: a\xa0b\r\n", "holds the byte 0xA0, which"},
+		{"a vertical tab is named", relaxed, "Subject: a\vb\r\n", "holds U+000B"},
+		{"an unsigned field is not looked at", relaxed, "X-Note: a\u00a0b\r\n", ""},
+		{"plain ASCII gives no hint", relaxed, "Subject: a  b\r\n", ""},
+		{"simple header canonicalization gives no hint", &Signature{Canonicalization: "simple/simple", SignedHeaders: []string{"subject"}}, "Subject: a\u00a0b\r\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fields, _ := readHeader([]byte(tt.field + "\r\n"))
+			got := whitespaceHint(tt.sig, fields)
+			if tt.want == "" {
+				assert.Empty(t, got)
+				return
+			}
+			assert.Contains(t, got, tt.want)
+		})
+	}
+}
