@@ -176,6 +176,9 @@ func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 		case err != nil:
 			add("message.from-invalid", Error, "RFC 5322 §3.4", fmt.Sprintf("The From field %q cannot be parsed: %v.", froms[0], err),
 				"Write From as \"Name <user@example.com>\" with a valid address.")
+		case len(list) == 0: // an empty group, "undisclosed:;", names no author
+			add("message.from-invalid", Error, "RFC 5322 §3.6.2", fmt.Sprintf("The From field %q names no mailbox.", froms[0]),
+				"Put the author's address in From.")
 		case len(list) > 1:
 			add("message.from-multiple", Error, "RFC 7489 §6.6.1",
 				fmt.Sprintf("From holds %d addresses; receivers cannot tell the author domain and many reject the message.", len(list)),

@@ -49,6 +49,8 @@ func TestMessageHeaderRules(t *testing.T) {
 			[]string{"message.from-multiple"}, ""},
 		{"an unparseable From", strings.Replace(plainHeader, "Alice <alice@example.com>", "<<not an address", 1) + "\r\nx\r\n",
 			[]string{"message.from-invalid"}, ""},
+		{"a From that is an empty group", strings.Replace(plainHeader, "Alice <alice@example.com>", "undisclosed:;", 1) + "\r\nx\r\n",
+			[]string{"message.from-invalid"}, ""},
 		{"no Date", strings.Replace(plainHeader, "Date: Fri, 27 Nov 2026 14:48:00 +0000\r\n", "", 1) + "\r\nx\r\n",
 			[]string{"message.date-missing"}, ""},
 		{"a Date in the wrong form", strings.Replace(plainHeader, "Fri, 27 Nov 2026 14:48:00 +0000", "2026-11-27T14:48:00Z", 1) + "\r\nx\r\n",
