@@ -19,6 +19,29 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 const demoZone = "../../testdata/zones/demo.zone"
 
+// assertGoldenJSON compares JSON output with a golden file semantically; -update
+// rewrites the file.
+func assertGoldenJSON(t *testing.T, golden, out string) {
+	t.Helper()
+	assert.JSONEq(t, readGolden(t, golden, out), out)
+}
+
+// assertGolden compares text output with a golden file byte for byte.
+func assertGolden(t *testing.T, golden, out string) {
+	t.Helper()
+	assert.Equal(t, readGolden(t, golden, out), out)
+}
+
+func readGolden(t *testing.T, golden, out string) string {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
+	return string(want)
+}
+
 // runCLI runs the CLI in-process and returns its exit code, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -170,13 +193,7 @@ func TestMXJSONGolden(t *testing.T) {
 		t.Run(domain, func(t *testing.T) {
 			_, out, errOut := runCLI(t, "--zone", demoZone, "--format", "json", "mx", domain)
 			require.True(t, json.Valid([]byte(out)), errOut)
-			golden := filepath.Join("testdata", "mx-"+domain+".json")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
-			assert.JSONEq(t, string(want), out)
+			assertGoldenJSON(t, filepath.Join("testdata", "mx-"+domain+".json"), out)
 		})
 	}
 }

@@ -111,13 +111,7 @@ func TestAttachmentsGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "attachments", "--receiver", "all", "--format", "json", "../../testdata/attachments/"+name+".eml")
 			require.Contains(t, []int{0, 1}, code, errOut)
-			golden := filepath.Join("..", "..", "testdata", "attachments", name+".json")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
-			assert.JSONEq(t, string(want), out)
+			assertGoldenJSON(t, filepath.Join("..", "..", "testdata", "attachments", name+".json"), out)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,13 +106,7 @@ func TestReportTextGolden(t *testing.T) {
 		t.Run(domain, func(t *testing.T) {
 			_, out, _ := runCLI(t, "--zone", demoZone, domain)
 			out = stripElapsed(out)
-			golden := filepath.Join("testdata", "report-"+domain+".txt")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
-			assert.Equal(t, string(want), out)
+			assertGolden(t, filepath.Join("testdata", "report-"+domain+".txt"), out)
 		})
 	}
 }

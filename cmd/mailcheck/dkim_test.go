@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -51,13 +50,7 @@ func TestDKIMJSONGolden(t *testing.T) {
 		t.Run(domain, func(t *testing.T) {
 			_, out, errOut := runCLI(t, "--zone", dkimZone, "--format", "json", "dkim", domain)
 			require.True(t, json.Valid([]byte(out)), errOut)
-			golden := filepath.Join("testdata", "dkim-"+domain+".json")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
-			assert.JSONEq(t, string(want), out)
+			assertGoldenJSON(t, filepath.Join("testdata", "dkim-"+domain+".json"), out)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,13 +84,7 @@ func TestDMARCJSONGolden(t *testing.T) {
 		t.Run(tc.domain, func(t *testing.T) {
 			_, out, errOut := runCLI(t, "--zone", tc.zone, "--format", "json", "dmarc", tc.domain)
 			require.True(t, json.Valid([]byte(out)), errOut)
-			golden := filepath.Join("testdata", "dmarc-"+tc.domain+".json")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
-			assert.JSONEq(t, string(want), out)
+			assertGoldenJSON(t, filepath.Join("testdata", "dmarc-"+tc.domain+".json"), out)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -101,13 +100,7 @@ func TestSPFJSONGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, out, errOut := runCLI(t, append([]string{"--zone", spfZone, "--format", "json"}, args...)...)
 			require.True(t, json.Valid([]byte(out)), errOut)
-			golden := filepath.Join("testdata", name)
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test ./cmd/mailcheck -update to create it")
-			assert.JSONEq(t, string(want), out)
+			assertGoldenJSON(t, filepath.Join("testdata", name), out)
 		})
 	}
 }
