@@ -13,9 +13,19 @@ import (
 // selected receivers reject or hide, at any MIME depth and inside archives. Its status
 // is fail when a selected receiver rejects the message, warn for suspicious or
 // uninspectable content, pass otherwise; Details is the *attachments.Result. The error
-// is set only when the message could not be read or an option is invalid.
-func CheckAttachments(ctx context.Context, r io.Reader, opts ...attachments.Option) (*Check, error) {
-	res, err := attachments.Scan(ctx, r, opts...)
+// is set only when the message could not be read or an option is invalid. Receivers,
+// extra blocked extensions and limits come with WithAttachmentOptions.
+func CheckAttachments(ctx context.Context, r io.Reader, opts ...Option) (*Check, error) {
+	cfg := &config{} // no DNS here, so no resolver to build
+	for _, o := range opts {
+		o(cfg)
+	}
+	if cfg.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
+		defer cancel()
+	}
+	res, err := attachments.Scan(ctx, r, cfg.attachmentOpts...)
 	if err != nil {
 		return nil, err
 	}

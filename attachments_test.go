@@ -38,7 +38,7 @@ func TestCheckAttachmentsStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := mailcheck.CheckAttachments(context.Background(), strings.NewReader(tt.msg), tt.opts...)
+			c, err := mailcheck.CheckAttachments(context.Background(), strings.NewReader(tt.msg), mailcheck.WithAttachmentOptions(tt.opts...))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, c.Status, c.Summary)
 			assert.Equal(t, "attachments", c.ID)
@@ -55,7 +55,7 @@ func ExampleCheckAttachments() {
 	f.Write([]byte("WScript.Echo(1)"))
 	w.Close()
 	msg := oneAttachment("scripts.zip", "application/zip", buf.Bytes())
-	check, err := mailcheck.CheckAttachments(context.Background(), strings.NewReader(msg), attachments.WithReceivers("gmail"))
+	check, err := mailcheck.CheckAttachments(context.Background(), strings.NewReader(msg), mailcheck.WithAttachmentOptions(attachments.WithReceivers("gmail")))
 	if err != nil {
 		panic(err)
 	}

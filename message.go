@@ -34,7 +34,7 @@ type MessageReport struct {
 }
 
 // WithAttachmentOptions passes options (receivers, extra blocked extensions, limits)
-// to the attachment scan of CheckMessage.
+// to the attachment scan of CheckAttachments and CheckMessage.
 func WithAttachmentOptions(opts ...attachments.Option) Option {
 	return func(c *config) { c.attachmentOpts = append(c.attachmentOpts, opts...) }
 }
@@ -76,7 +76,7 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	}()
 	go func() {
 		defer wg.Done()
-		attCheck, attErr = CheckAttachments(ctx, section(spool), cfg.attachmentOpts...)
+		attCheck, attErr = CheckAttachments(ctx, section(spool), WithAttachmentOptions(cfg.attachmentOpts...))
 	}()
 	wg.Wait()
 	if err := errors.Join(dkimErr, attErr); err != nil {

@@ -37,7 +37,7 @@ func attachmentsCommand(e *env) *cli.Command {
 				return err
 			}
 			defer cancel()
-			check, err := mailcheck.CheckAttachments(ctx, in, attachmentOptions(c)...)
+			check, err := mailcheck.CheckAttachments(ctx, in, mailcheck.WithAttachmentOptions(attachmentOptions(c)...))
 			if err != nil {
 				return usageError("%v", err)
 			}
