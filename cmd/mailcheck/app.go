@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -69,8 +70,9 @@ func commands(e *env) []*cli.Command {
 
 func newApp(e *env) *cli.App {
 	app := &cli.App{
-		Name:  "mailcheck",
-		Usage: "find out why your email is not delivered, and what to publish so it is",
+		Name:    "mailcheck",
+		Version: version(),
+		Usage:   "find out why your email is not delivered, and what to publish so it is",
 		UsageText: "mailcheck [options] DOMAIN            the full scored report (same as `mailcheck check DOMAIN`)\n" +
 			"mailcheck [options] command [arguments]  one check: mx, spf, dmarc, dkim, attachments\n\n" +
 			"Examples:\n" +
@@ -327,4 +329,13 @@ func domainArg(c *cli.Context) (dnscheck.Domain, error) {
 		return d, usageError("%s", strings.TrimPrefix(err.Error(), "dnscheck: "))
 	}
 	return d, nil
+}
+
+// version is the module version the binary was built from (set by `go install
+// ...@vX`), or "devel" for a build from a work tree.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

@@ -97,6 +97,7 @@ func TestExitCodes(t *testing.T) {
 		{"an unknown command exits 2", []string{"frobnicate", "example.com"}, 2, "unknown command"},
 		{"no arguments show help and exit 2", nil, 2, ""},
 		{"--help exits 0", []string{"--help"}, 0, ""},
+		{"--version exits 0", []string{"--version"}, 0, ""},
 		{"a command's --help exits 0", []string{"mx", "--help"}, 0, ""},
 	}
 	for _, tc := range tests {
