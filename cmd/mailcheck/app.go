@@ -73,8 +73,9 @@ func newApp(e *env) *cli.App {
 		Name:    "mailcheck",
 		Version: version(),
 		Usage:   "find out why your email is not delivered, and what to publish so it is",
-		UsageText: "mailcheck [options] DOMAIN            the full scored report (same as `mailcheck check DOMAIN`)\n" +
-			"mailcheck [options] command [arguments]  one check: mx, spf, dmarc, dkim, attachments\n\n" +
+		UsageText: "mailcheck [options] DOMAIN               the full scored report (same as `mailcheck check DOMAIN`)\n" +
+			"mailcheck [options] command [arguments]  one check (mx, spf, dmarc, dkim), a message\n" +
+			"                                         (attachments, message) or many domains (bulk)\n\n" +
 			"Examples:\n" +
 			"   mailcheck example.com\n" +
 			"   mailcheck example.com --profile bulk-sender --ip 192.0.2.10 --format json\n" +

@@ -18,7 +18,7 @@ import (
 func reportFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault),
-			Usage: "what to expect of the domain: default, bulk-sender (Gmail/Yahoo/Microsoft sender rules as a checklist) or parked (sends no mail)"},
+			Usage: "what to expect (`PROFILE`): default, bulk-sender (Gmail/Yahoo/Microsoft sender rules as a checklist) or parked (sends no mail)"},
 		&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` (repeatable)"},
 		&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` (repeatable): SPF is evaluated for it, and its reverse DNS checked"},
 		&cli.IntFlag{Name: "min-score", Usage: "exit 1 when the score is below `N` (for CI jobs that watch their domains)"},
