@@ -215,8 +215,8 @@ func decodeBody(cte string, r io.Reader) io.Reader {
 			br := bufio.NewReader(r)
 			for {
 				line, err := readLine(br)
-				if bytes.HasPrefix(line, []byte("begin ")) {
-					uudecode(br, pw)
+				if _, b64, ok := uuBegin(line); ok {
+					uudecode(br, pw, b64)
 					break
 				}
 				if err != nil {
@@ -250,8 +250,47 @@ func (f *b64Filter) Read(p []byte) (int, error) {
 	}
 }
 
-// uudecode decodes uuencoded lines up to "end" into w.
-func uudecode(br *bufio.Reader, w io.Writer) {
+// uuBegin parses a uuencode header line. POSIX uuencode writes "begin <octal mode>
+// <name>" for the historical encoding and, with -m, "begin-base64 <octal mode> <name>"
+// for base64 lines ended by "====" (POSIX.1-2017, uuencode, "Output Files"); mail
+// clients such as Outlook Express and Thunderbird show both as attachments.
+func uuBegin(line []byte) (fileName string, b64, ok bool) {
+	f := strings.SplitN(string(line), " ", 3)
+	if len(f) != 3 || (f[0] != "begin" && f[0] != "begin-base64") {
+		return "", false, false
+	}
+	if len(f[1]) < 3 || len(f[1]) > 4 || strings.Trim(f[1], "01234567") != "" {
+		return "", false, false
+	}
+	return f[2], f[0] == "begin-base64", true
+}
+
+// uudecode decodes uuencoded lines up to "end" (or, when b64, base64 lines up to
+// "====") into w.
+func uudecode(br *bufio.Reader, w io.Writer, b64 bool) {
+	if b64 {
+		pr, pw := io.Pipe()
+		go func() {
+			for {
+				line, err := readLine(br)
+				if bytes.Equal(bytes.TrimSpace(line), []byte("====")) {
+					break
+				}
+				if _, werr := pw.Write(line); werr != nil {
+					break
+				}
+				if err != nil {
+					break
+				}
+			}
+			pw.Close()
+		}()
+		// b64Filter drops padding and stray characters, as for base64 parts; the block
+		// is drained to its end so the goroutine always finishes.
+		io.Copy(w, base64.NewDecoder(base64.RawStdEncoding, &b64Filter{r: pr}))
+		io.Copy(io.Discard, pr)
+		return
+	}
 	out := make([]byte, 0, 64)
 	for {
 		line, err := readLine(br)
