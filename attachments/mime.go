@@ -456,6 +456,11 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 	case (ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime") && !smimeSigned(e):
 		// RFC 8551 §3.3: enveloped-data is encrypted for the recipient's key.
 		s.notInspectable(leafPath, "it is S/MIME encrypted", ct)
+		// Its names (smime.p7m, or anything a sender chose) are still candidate names
+		// that receivers match, as for message/partial above.
+		if len(e.names) > 0 {
+			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeNotInspected, 0))
+		}
 		io.Copy(io.Discard, body)
 	case strings.HasPrefix(ct, "text/") && len(e.names) == 0 && e.disposition != "attachment":
 		s.text(e, decoded)
