@@ -333,7 +333,7 @@ func joinPath(base string, i int) string {
 // its body, the body being part "1" of path when it is not multipart.
 func (s *scanner) walkMessage(br *bufio.Reader, path string, depth int) {
 	h := readHeader(br)
-	s.walkEntity(h, br, path, depth, true)
+	s.walkEntity(h, br, path, depth, true, "text/plain")
 }
 
 // entity is what the headers of one MIME entity declare.
@@ -348,7 +348,7 @@ type entity struct {
 	cte         string
 }
 
-func parseEntity(h header, path string) entity {
+func parseEntity(h header, path, defaultType string) entity {
 	e := entity{path: path, cte: h.first("content-transfer-encoding")}
 	for i, v := range h.all("content-type") {
 		t, ps := parseHeader(v)
@@ -374,7 +374,9 @@ func parseEntity(h header, path string) entity {
 		e.names = append(e.names, paramValues(ps, "name")...)
 	}
 	if e.contentType == "" {
-		e.contentType = "text/plain" // RFC 2045 §5.2
+		// RFC 2045 §5.2: text/plain, except in a multipart/digest (RFC 2046 §5.1.5),
+		// whose parts default to message/rfc822.
+		e.contentType = defaultType
 	}
 	return e
 }
@@ -396,10 +398,11 @@ func displayPart(p string) string {
 	return p
 }
 
-// walkEntity dispatches one MIME entity on its media type.
-func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth int, messageBody bool) {
+// walkEntity dispatches one MIME entity on its media type; defaultType is the type of
+// an entity that declares none.
+func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth int, messageBody bool, defaultType string) {
 	s.res.Parts++
-	e := parseEntity(h, path)
+	e := parseEntity(h, path, defaultType)
 	if s.res.Parts > maxParts || depth > maxMIMEDepth {
 		if s.res.Parts == maxParts+1 || depth == maxMIMEDepth+1 {
 			s.notInspectable(path, "the message has too many parts or is nested too deeply", fmt.Sprintf("limits: %d parts, %d levels", maxParts, maxMIMEDepth))
@@ -439,7 +442,7 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 			s.text(e, decoded)
 			return
 		}
-		s.walkMultipart(body, boundary, path, depth)
+		s.walkMultipart(body, boundary, path, depth, ct == "multipart/digest")
 	case ct == "message/rfc822" || ct == "message/global":
 		if len(e.names) > 0 {
 			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeMessage, 0))
@@ -479,7 +482,11 @@ func smimeSigned(e entity) bool {
 }
 
 // walkMultipart walks the body parts of an RFC 2046 §5.1 multipart entity.
-func (s *scanner) walkMultipart(body *bufio.Reader, boundary, path string, depth int) {
+func (s *scanner) walkMultipart(body *bufio.Reader, boundary, path string, depth int, digest bool) {
+	defaultType := "text/plain"
+	if digest {
+		defaultType = "message/rfc822"
+	}
 	pr := newPartReader(body, boundary)
 	// The preamble is everything up to the first delimiter.
 	pr.ended = false
@@ -487,7 +494,7 @@ func (s *scanner) walkMultipart(body *bufio.Reader, boundary, path string, depth
 	for i := 1; pr.next(); i++ {
 		pbr := bufio.NewReaderSize(pr, 16<<10)
 		h := readHeader(pbr)
-		s.walkEntity(h, pbr, joinPath(path, i), depth+1, false)
+		s.walkEntity(h, pbr, joinPath(path, i), depth+1, false, defaultType)
 		io.Copy(io.Discard, pbr)
 		if s.ioErr != nil {
 			return
