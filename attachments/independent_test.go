@@ -163,6 +163,21 @@ var independentCases = []independentCase{
 	{"multipart-signed-wsc.eml", Reject, Reject, []string{forbidden}, "task.wsc"},
 	// S/MIME enveloped data (RFC 8551 §3.3): the content cannot be inspected.
 	{"smime-enveloped.eml", Accept, Accept, []string{"attachments.not-inspectable"}, "smime.p7m"},
+	// Encoded words in East Asian and Cyrillic charsets, as Python writes them (its
+	// codec names big5_tw and eucgb2312_cn included: mailers decode such aliases).
+	{"rfc2047-iso-2022-jp-name.eml", Reject, Reject, []string{forbidden}, "請求書.exe"},
+	{"rfc2047-gb2312-name.eml", Reject, Reject, []string{forbidden}, "发票.scr"},
+	{"rfc2047-big5-name.eml", Reject, Reject, []string{forbidden}, "發票.bat"},
+	{"rfc2047-windows-1251-name.eml", Reject, Reject, []string{forbidden}, "счёт.js"},
+	{"rfc2231-shift-jis-pif.eml", Reject, Reject, []string{forbidden}, "見積書.pif"},
+	// RFC 2046 §5.1.5: a digest part without headers is message/rfc822.
+	{"digest-default-rfc822-vbe.eml", Reject, Reject, []string{forbidden}, "digest-item.vbe"},
+	{"html-with-script.eml", Accept, Accept, []string{htmlScript}, "invoice.htm"},
+	{"svg-with-script.eml", Accept, Accept, []string{htmlScript}, "logo.svg"},
+	{"double-extension-pdf-lnk.eml", Reject, Reject, []string{forbidden, doubleExt}, "Invoice.pdf.lnk"},
+	{"zip-cli-utf8-name-exe.eml", Reject, Reject, []string{inArchive}, "Rechnung_März.exe"},
+	{"zip-path-traversal-bat.eml", Reject, Reject, []string{inArchive}, "../../Startup/run.bat"},
+	{"clean-odt.eml", Accept, Accept, nil, "Protokoll.odt"},
 	// Clean controls: every receiver accepts them, with no warning.
 	{"clean-pdf.eml", Accept, Accept, nil, "exercise.pdf"},
 	{"clean-docx.eml", Accept, Accept, nil, "Executive Summary.docx"},

@@ -24,6 +24,7 @@ import zipfile
 import zlib
 from email import policy
 from email.header import Header
+from email.message import Message
 from email.message import EmailMessage
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
@@ -237,6 +238,7 @@ def main():
     write("uuencode-cli-exe.eml", m)
     more_cases(exe)
     batch2(exe)
+    batch3(exe)
     smime(exe)
     # --- clean controls: every receiver must accept these with no warning ---
     write("clean-pdf.eml", attach(PDF, "exercise.pdf", subtype="pdf"))
@@ -365,6 +367,48 @@ def smime(exe):
         with open(os.path.join(d, "out.eml"), "rb") as f:
             return f.read()
     write("smime-enveloped.eml", with_files([], run))
+
+
+def batch3(exe):
+    # Encoded words and RFC 2231 values in the charsets East Asian and Cyrillic mailers use.
+    for label, charset, fname, data in (("iso-2022-jp", "iso-2022-jp", "請求書.exe", exe), ("gb2312", "gb2312", "发票.scr", exe),
+                                        ("big5", "big5", "發票.bat", b"@echo off\r\n"),
+                                        ("windows-1251", "windows-1251", "счёт.js", b"WScript.Echo(1);")):
+        m = new32()
+        p = MIMEBase("application", "octet-stream")
+        p.set_payload(data)
+        encoders.encode_base64(p)
+        enc = Header(fname, charset).encode()
+        p.set_param("name", enc)
+        p.add_header("Content-Disposition", "attachment", filename=enc)
+        m.attach(p)
+        write("rfc2047-%s-name.eml" % label, m)
+    m = new32()
+    p = MIMEBase("application", "octet-stream")
+    p.set_payload(exe)
+    encoders.encode_base64(p)
+    p.add_header("Content-Disposition", "attachment", filename=("shift_jis", "ja", "見積書.pif"))
+    m.attach(p)
+    write("rfc2231-shift-jis-pif.eml", m)
+    # RFC 2046 §5.1.5: in multipart/digest a part without headers is message/rfc822.
+    digest = MIMEMultipart("digest")
+    digest["Subject"] = "digest"
+    part = Message()
+    part.set_payload(attach(b"WScript.Echo 1", "digest-item.vbe").as_string())
+    digest.attach(part)
+    write("digest-default-rfc822-vbe.eml", digest)
+    write("html-with-script.eml", attach(b"<html><body><script>document.write(atob('aGk='))</script></body></html>", "invoice.htm", maintype="text", subtype="html"))
+    write("svg-with-script.eml", attach(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg", maintype="image", subtype="svg+xml"))
+    write("double-extension-pdf-lnk.eml", attach(lnk(), "Invoice.pdf.lnk"))
+    utf = cli_archive([("Rechnung_März.exe", exe)], ["zip", "-q", "-X", "out.zip", "Rechnung_März.exe"], "out.zip")
+    write("zip-cli-utf8-name-exe.eml", attach(utf, "rechnung.zip", subtype="zip"))
+    write("zip-path-traversal-bat.eml", attach(zipf([("../../Startup/run.bat", b"@echo off")]), "fix.zip", subtype="zip"))
+    odt = io.BytesIO()
+    with zipfile.ZipFile(odt, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype", FIXED), b"application/vnd.oasis.opendocument.text")
+        z.writestr(zipfile.ZipInfo("META-INF/manifest.xml", FIXED), b"<manifest/>")
+        z.writestr(zipfile.ZipInfo("content.xml", FIXED), b"<office:document-content/>")
+    write("clean-odt.eml", attach(odt.getvalue(), "Protokoll.odt", subtype="vnd.oasis.opendocument.text"))
 
 
 def batch2(exe):
