@@ -178,6 +178,17 @@ var independentCases = []independentCase{
 	{"zip-cli-utf8-name-exe.eml", Reject, Reject, []string{inArchive}, "Rechnung_März.exe"},
 	{"zip-path-traversal-bat.eml", Reject, Reject, []string{inArchive}, "../../Startup/run.bat"},
 	{"clean-odt.eml", Accept, Accept, nil, "Protokoll.odt"},
+	// Archives inside compressed files and containers inside zips: each is opened
+	// (issue 6: nested archives are decompressed, under the limits) and is an archive
+	// inside an archive.
+	{"zip-in-gzip-exe.eml", Reject, Reject, []string{inArchive, nestedArc}, "setup.exe"},
+	{"zip-in-bzip2-js.eml", Reject, Reject, []string{inArchive, nestedArc}, "run.js"},
+	{"cab-in-zip-exe.eml", Reject, Reject, []string{inArchive, nestedArc}, "setup.exe"},
+	{"iso-in-zip-exe.eml", Reject, Reject, []string{inArchive, nestedArc, diskImage}, "setup.exe"},
+	// An encrypted-header 7z inside a zip: still not a clean pass.
+	{"encrypted-headers-7z-in-zip.eml", Accept, Accept, []string{encrypted, nestedArc}, "secret.7z"},
+	// Issue 6: duplicated headers: every candidate is checked and the finding lists them.
+	{"duplicate-disposition-exe.eml", Reject, Reject, []string{forbidden, "attachments.name-mismatch"}, "document.exe"},
 	// Clean controls: every receiver accepts them, with no warning.
 	{"clean-pdf.eml", Accept, Accept, nil, "exercise.pdf"},
 	{"clean-docx.eml", Accept, Accept, nil, "Executive Summary.docx"},

@@ -190,6 +190,8 @@ def main():
     write("iso-with-exe-named-img.eml", attach(iso_exe, "backup.img"))
     cab = cli_archive([("setup.exe", exe)], ["gcab", "-c", "-n", "out.cab", "setup.exe"], "out.cab")
     write("cab-gcab-with-exe.eml", attach(cab, "update.cab"))
+    global CAB, ISO_EXE
+    CAB, ISO_EXE = cab, iso_exe  # reused inside zips by batch4
     # --- zip archives: zipfile and the zip CLI ---
     write("zip-deflated-exe.eml", attach(zipf([("tools/setup.exe", exe)]), "tools.zip", subtype="zip"))
     write("zip-cp437-name-scr.eml", attach(zipf([("Übersicht.scr", exe)]), "uebersicht.zip", subtype="zip"))
@@ -224,6 +226,8 @@ def main():
     write("7z-encrypted-data-exe.eml", attach(s7e, "secure.7z", subtype="x-7z-compressed"))
     s7h = cli_archive([("setup.exe", exe)], ["7z", "a", "-bd", "-pinfected", "-mhe=on", "out.7z", "setup.exe"], "out.7z")
     write("7z-encrypted-headers.eml", attach(s7h, "secure.7z", subtype="x-7z-compressed"))
+    global S7H
+    S7H = s7h
     s7z = cli_archive([("docs.zip", zipf([("macro.vbe", b"x")]))], ["7z", "a", "-bd", "out.7z", "docs.zip"], "out.7z")
     write("7z-with-zip-with-vbe.eml", attach(s7z, "docs.7z", subtype="x-7z-compressed"))
     # --- forwarded mail and uuencode ---
@@ -239,6 +243,7 @@ def main():
     more_cases(exe)
     batch2(exe)
     batch3(exe)
+    batch4(exe, CAB, ISO_EXE, S7H)
     smime(exe)
     # --- clean controls: every receiver must accept these with no warning ---
     write("clean-pdf.eml", attach(PDF, "exercise.pdf", subtype="pdf"))
@@ -409,6 +414,22 @@ def batch3(exe):
         z.writestr(zipfile.ZipInfo("META-INF/manifest.xml", FIXED), b"<manifest/>")
         z.writestr(zipfile.ZipInfo("content.xml", FIXED), b"<office:document-content/>")
     write("clean-odt.eml", attach(odt.getvalue(), "Protokoll.odt", subtype="vnd.oasis.opendocument.text"))
+
+
+def batch4(exe, cab, iso_exe, s7h):
+    # Archives in compressed files and containers in archives.
+    write("zip-in-gzip-exe.eml", attach(gzip.compress(zipf([("setup.exe", exe)]), mtime=1709294400), "docs.zip.gz", subtype="gzip"))
+    write("zip-in-bzip2-js.eml", attach(bz2.compress(zipf([("run.js", b"WScript.Echo(1);")])), "bundle.zip.bz2", subtype="x-bzip2"))
+    write("cab-in-zip-exe.eml", attach(zipf([("update.cab", cab)]), "update.zip", subtype="zip"))
+    write("iso-in-zip-exe.eml", attach(zipf([("disk.iso", iso_exe)]), "disk.zip", subtype="zip"))
+    write("encrypted-headers-7z-in-zip.eml", attach(zipf([("secret.7z", s7h)]), "outer.zip", subtype="zip"))
+    # Two Content-Disposition headers (the compat32 API allows it; policy.default does not).
+    m = new32()
+    p = MIMEApplication(exe)
+    p.add_header("Content-Disposition", "attachment", filename="document.pdf")
+    p.add_header("Content-Disposition", "attachment", filename="document.exe")
+    m.attach(p)
+    write("duplicate-disposition-exe.eml", m)
 
 
 def batch2(exe):
