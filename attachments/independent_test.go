@@ -189,6 +189,18 @@ var independentCases = []independentCase{
 	{"encrypted-headers-7z-in-zip.eml", Accept, Accept, []string{encrypted, nestedArc}, "secret.7z"},
 	// Issue 6: duplicated headers: every candidate is checked and the finding lists them.
 	{"duplicate-disposition-exe.eml", Reject, Reject, []string{forbidden, "attachments.name-mismatch"}, "document.exe"},
+	// KNOWN GAP: a zip renamed data.bin inside a zip. Gmail judges files by their true
+	// type and opens nested archives, so the right answer is Reject at both receivers
+	// with {forbidden-in-archive, nested-archive}. The scanner follows issue 6's rule
+	// "never decompress leaf files: names come from archive metadata", so an entry
+	// not named as an archive is never opened and run.js is not seen. Documented in
+	// README.md (Attachments, "Known gaps"); this asserts today's result so CI notices a
+	// change.
+	{"zip-in-zip-named-bin.eml", Accept, Accept, nil, "data.bin"},
+	// KNOWN GAP, same cause: a PE named statement.pdf inside a zip. Gmail (true type)
+	// should Reject it, with {forbidden-in-archive, type-mismatch}; Infomaniak matches
+	// names only and accepts it. The leaf is not decompressed, so its content is unknown.
+	{"zip-pe-named-pdf.eml", Accept, Accept, nil, "statement.pdf"},
 	// Clean controls: every receiver accepts them, with no warning.
 	{"clean-pdf.eml", Accept, Accept, nil, "exercise.pdf"},
 	{"clean-docx.eml", Accept, Accept, nil, "Executive Summary.docx"},

@@ -11,7 +11,7 @@ import (
 	"github.com/ulikunitz/xz"
 )
 
-func xzBytes(t *testing.T, data []byte) []byte {
+func xzBytes(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w, err := xz.NewWriter(&b)

@@ -244,6 +244,7 @@ def main():
     batch2(exe)
     batch3(exe)
     batch4(exe, CAB, ISO_EXE, S7H)
+    batch5(exe)
     smime(exe)
     # --- clean controls: every receiver must accept these with no warning ---
     write("clean-pdf.eml", attach(PDF, "exercise.pdf", subtype="pdf"))
@@ -430,6 +431,12 @@ def batch4(exe, cab, iso_exe, s7h):
     p.add_header("Content-Disposition", "attachment", filename="document.exe")
     m.attach(p)
     write("duplicate-disposition-exe.eml", m)
+
+
+def batch5(exe):
+    # Disguises inside archives: only the content tells (known gaps, see the test).
+    write("zip-in-zip-named-bin.eml", attach(zipf([("data.bin", zipf([("run.js", b"WScript.Echo(1);")]))]), "data.zip", subtype="zip"))
+    write("zip-pe-named-pdf.eml", attach(zipf([("statement.pdf", exe)]), "statement.zip", subtype="zip"))
 
 
 def batch2(exe):
