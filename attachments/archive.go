@@ -15,6 +15,7 @@ import (
 	"github.com/bodgit/sevenzip"
 	"github.com/mailcheck/mailcheck/internal/finding"
 	"github.com/nwaples/rardecode/v2"
+	"github.com/ulikunitz/xz"
 )
 
 // Archives are listed from their metadata only. A leaf file is never decompressed; only
@@ -260,9 +261,16 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 		}
 		s.compressed(a, gz, names, usize, size, depth)
 	case TypeXZ:
-		// No xz decoder is used: the one file is named after the archive, and a .tar.xz
-		// cannot be listed.
 		names := innerNames(a.names, map[string]string{".xz": "", ".txz": ".tar"})
+		// Decoded only when its headers promise a bounded dictionary (see xzBounded);
+		// otherwise the one file is named after the archive and a .tar.xz cannot be
+		// listed.
+		if usize, ok := xzBounded(r, size); ok {
+			if xr, err := (xz.ReaderConfig{SingleStream: true}).NewReader(sec()); err == nil {
+				s.compressed(a, &guardedReader{r: xr}, names, usize, size, depth)
+				return
+			}
+		}
 		entry := "(compressed file)"
 		if len(names) > 0 {
 			entry = names[0]

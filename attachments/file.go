@@ -85,13 +85,11 @@ func (s *scanner) text(e entity, r io.Reader) {
 	for {
 		line, err := readLine(br)
 		switch {
-		case bytes.HasPrefix(line, []byte("begin ")):
-			// POSIX uuencode: "begin <octal mode> <name>".
-			f := strings.SplitN(string(line), " ", 3)
-			if len(f) == 3 && len(f[1]) >= 3 && len(f[1]) <= 4 && strings.Trim(f[1], "01234567") == "" {
+		case bytes.HasPrefix(line, []byte("begin")):
+			if fileName, b64, ok := uuBegin(line); ok {
 				// Each embedded file counts as a part towards maxParts.
 				if s.res.Parts++; s.res.Parts <= maxParts {
-					s.uuFile(e, f[2], br)
+					s.uuFile(e, fileName, b64, br)
 				}
 			}
 		case !pgp && bytes.HasPrefix(line, []byte("-----BEGIN PGP MESSAGE-----")):
@@ -104,10 +102,10 @@ func (s *scanner) text(e entity, r io.Reader) {
 	}
 }
 
-func (s *scanner) uuFile(e entity, fileName string, br *bufio.Reader) {
+func (s *scanner) uuFile(e entity, fileName string, b64 bool, br *bufio.Reader) {
 	sp := newSpool(s.cfg.memory, s.cfg.tempDir)
 	defer sp.Close()
-	uudecode(br, sp)
+	uudecode(br, sp, b64)
 	a := Attachment{Part: displayPart(e.path), Entry: fileName, Source: "uuencode", Size: sp.Size()}
 	a.names = parseNames([]string{fileName})
 	a.Names = rawNames(a.names)

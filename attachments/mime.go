@@ -215,8 +215,8 @@ func decodeBody(cte string, r io.Reader) io.Reader {
 			br := bufio.NewReader(r)
 			for {
 				line, err := readLine(br)
-				if bytes.HasPrefix(line, []byte("begin ")) {
-					uudecode(br, pw)
+				if _, b64, ok := uuBegin(line); ok {
+					uudecode(br, pw, b64)
 					break
 				}
 				if err != nil {
@@ -250,8 +250,47 @@ func (f *b64Filter) Read(p []byte) (int, error) {
 	}
 }
 
-// uudecode decodes uuencoded lines up to "end" into w.
-func uudecode(br *bufio.Reader, w io.Writer) {
+// uuBegin parses a uuencode header line. POSIX uuencode writes "begin <octal mode>
+// <name>" for the historical encoding and, with -m, "begin-base64 <octal mode> <name>"
+// for base64 lines ended by "====" (POSIX.1-2017, uuencode, "Output Files"); mail
+// clients such as Outlook Express and Thunderbird show both as attachments.
+func uuBegin(line []byte) (fileName string, b64, ok bool) {
+	f := strings.SplitN(string(line), " ", 3)
+	if len(f) != 3 || (f[0] != "begin" && f[0] != "begin-base64") {
+		return "", false, false
+	}
+	if len(f[1]) < 3 || len(f[1]) > 4 || strings.Trim(f[1], "01234567") != "" {
+		return "", false, false
+	}
+	return f[2], f[0] == "begin-base64", true
+}
+
+// uudecode decodes uuencoded lines up to "end" (or, when b64, base64 lines up to
+// "====") into w.
+func uudecode(br *bufio.Reader, w io.Writer, b64 bool) {
+	if b64 {
+		pr, pw := io.Pipe()
+		go func() {
+			for {
+				line, err := readLine(br)
+				if bytes.Equal(bytes.TrimSpace(line), []byte("====")) {
+					break
+				}
+				if _, werr := pw.Write(line); werr != nil {
+					break
+				}
+				if err != nil {
+					break
+				}
+			}
+			pw.Close()
+		}()
+		// b64Filter drops padding and stray characters, as for base64 parts; the block
+		// is drained to its end so the goroutine always finishes.
+		io.Copy(w, base64.NewDecoder(base64.RawStdEncoding, &b64Filter{r: pr}))
+		io.Copy(io.Discard, pr)
+		return
+	}
 	out := make([]byte, 0, 64)
 	for {
 		line, err := readLine(br)
@@ -294,7 +333,7 @@ func joinPath(base string, i int) string {
 // its body, the body being part "1" of path when it is not multipart.
 func (s *scanner) walkMessage(br *bufio.Reader, path string, depth int) {
 	h := readHeader(br)
-	s.walkEntity(h, br, path, depth, true)
+	s.walkEntity(h, br, path, depth, true, "text/plain")
 }
 
 // entity is what the headers of one MIME entity declare.
@@ -309,7 +348,7 @@ type entity struct {
 	cte         string
 }
 
-func parseEntity(h header, path string) entity {
+func parseEntity(h header, path, defaultType string) entity {
 	e := entity{path: path, cte: h.first("content-transfer-encoding")}
 	for i, v := range h.all("content-type") {
 		t, ps := parseHeader(v)
@@ -335,7 +374,9 @@ func parseEntity(h header, path string) entity {
 		e.names = append(e.names, paramValues(ps, "name")...)
 	}
 	if e.contentType == "" {
-		e.contentType = "text/plain" // RFC 2045 §5.2
+		// RFC 2045 §5.2: text/plain, except in a multipart/digest (RFC 2046 §5.1.5),
+		// whose parts default to message/rfc822.
+		e.contentType = defaultType
 	}
 	return e
 }
@@ -357,10 +398,11 @@ func displayPart(p string) string {
 	return p
 }
 
-// walkEntity dispatches one MIME entity on its media type.
-func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth int, messageBody bool) {
+// walkEntity dispatches one MIME entity on its media type; defaultType is the type of
+// an entity that declares none.
+func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth int, messageBody bool, defaultType string) {
 	s.res.Parts++
-	e := parseEntity(h, path)
+	e := parseEntity(h, path, defaultType)
 	if s.res.Parts > maxParts || depth > maxMIMEDepth {
 		if s.res.Parts == maxParts+1 || depth == maxMIMEDepth+1 {
 			s.notInspectable(path, "the message has too many parts or is nested too deeply", fmt.Sprintf("limits: %d parts, %d levels", maxParts, maxMIMEDepth))
@@ -400,7 +442,7 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 			s.text(e, decoded)
 			return
 		}
-		s.walkMultipart(body, boundary, path, depth)
+		s.walkMultipart(body, boundary, path, depth, ct == "multipart/digest")
 	case ct == "message/rfc822" || ct == "message/global":
 		if len(e.names) > 0 {
 			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeMessage, 0))
@@ -417,6 +459,11 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 	case (ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime") && !smimeSigned(e):
 		// RFC 8551 §3.3: enveloped-data is encrypted for the recipient's key.
 		s.notInspectable(leafPath, "it is S/MIME encrypted", ct)
+		// Its names (smime.p7m, or anything a sender chose) are still candidate names
+		// that receivers match, as for message/partial above.
+		if len(e.names) > 0 {
+			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeNotInspected, 0))
+		}
 		io.Copy(io.Discard, body)
 	case strings.HasPrefix(ct, "text/") && len(e.names) == 0 && e.disposition != "attachment":
 		s.text(e, decoded)
@@ -435,7 +482,11 @@ func smimeSigned(e entity) bool {
 }
 
 // walkMultipart walks the body parts of an RFC 2046 §5.1 multipart entity.
-func (s *scanner) walkMultipart(body *bufio.Reader, boundary, path string, depth int) {
+func (s *scanner) walkMultipart(body *bufio.Reader, boundary, path string, depth int, digest bool) {
+	defaultType := "text/plain"
+	if digest {
+		defaultType = "message/rfc822"
+	}
 	pr := newPartReader(body, boundary)
 	// The preamble is everything up to the first delimiter.
 	pr.ended = false
@@ -443,7 +494,7 @@ func (s *scanner) walkMultipart(body *bufio.Reader, boundary, path string, depth
 	for i := 1; pr.next(); i++ {
 		pbr := bufio.NewReaderSize(pr, 16<<10)
 		h := readHeader(pbr)
-		s.walkEntity(h, pbr, joinPath(path, i), depth+1, false)
+		s.walkEntity(h, pbr, joinPath(path, i), depth+1, false, defaultType)
 		io.Copy(io.Discard, pbr)
 		if s.ioErr != nil {
 			return

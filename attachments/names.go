@@ -78,8 +78,11 @@ var decoyExts = setOf(`pdf doc docx xls xlsx ppt pptx rtf txt csv odt ods odp jp
 	gif bmp tif tiff heic webp mp3 mp4 wav avi mov wmv zip rar 7z html htm xml eml msg
 	ics vcf`)
 
-// archiveExts name containers this package opens.
-var archiveExts = setOf(`zip gz tgz gzip tar bz2 tbz tbz2 7z rar`)
+// archiveExts name containers this package opens, so that one found inside another
+// archive is opened too: a .cab or .iso inside a zip is listed like the same file
+// attached directly (issue 6: archives inside archives are opened down to the depth
+// limit). An .img is opened when its content is an ISO 9660 image.
+var archiveExts = setOf(`zip gz tgz gzip tar bz2 tbz tbz2 7z rar xz txz cab iso img`)
 
 // riskyExts is every extension a built-in policy lists: the targets of a double
 // extension worth reporting.

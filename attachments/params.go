@@ -201,7 +201,23 @@ func charsetEncoding(name string) encoding.Encoding {
 	if e, err := htmlindex.Get(name); err == nil {
 		return e
 	}
+	// Python's email package writes its codec names in encoded words and RFC 2231
+	// values (email.charset CODEC_MAP: gb2312 as "eucgb2312_cn", big5 as "big5_tw";
+	// "iso2022_jp", "euc_jp", "cp1251" ...). Clients decode them, so we do too.
+	if alias, ok := pythonCodecs[strings.ReplaceAll(name, "-", "_")]; ok {
+		return charsetEncoding(alias)
+	}
+	if n := strings.ReplaceAll(name, "_", "-"); n != name {
+		return charsetEncoding(n)
+	}
 	return nil
+}
+
+// pythonCodecs maps Python codec names that no IANA or WHATWG label covers.
+var pythonCodecs = map[string]string{
+	"eucgb2312_cn": "gb2312", "big5_tw": "big5", "iso2022_jp": "iso-2022-jp",
+	"euc_jp": "euc-jp", "euc_kr": "euc-kr", "cp932": "shift_jis", "cp949": "euc-kr",
+	"cp936": "gbk", "cp950": "big5", "koi8_r": "koi8-r", "koi8_u": "koi8-u",
 }
 
 // toUTF8 converts raw bytes in charset to UTF-8. Unknown charsets and invalid UTF-8
