@@ -189,7 +189,7 @@ func (s *scanner) zip(a *Attachment, r io.ReaderAt, z *zipListing, depth int) {
 	}
 	if enc > 0 {
 		a.Encrypted = true
-		s.encrypted(a, fmt.Sprintf("%d of %d entries are encrypted", enc, len(z.entries)))
+		s.encrypted(a, fmt.Sprintf("%d of %d entries are encrypted", enc, len(z.entries)), false)
 	}
 	for _, e := range z.entries {
 		if strings.HasSuffix(e.names[0], "/") && e.usize == 0 {
@@ -212,10 +212,16 @@ func (s *scanner) zip(a *Attachment, r io.ReaderAt, z *zipListing, depth int) {
 	}
 }
 
-func (s *scanner) encrypted(a *Attachment, detail string) {
+// encrypted reports an archive whose content (and, with namesHidden, whose file list)
+// is encrypted.
+func (s *scanner) encrypted(a *Attachment, detail string, namesHidden bool) {
+	visible := "only its file names"
+	if namesHidden {
+		visible = "not even its file names"
+	}
 	s.add(Finding{
 		Code: "attachments.encrypted-archive", Severity: finding.Warning,
-		Message:  fmt.Sprintf("Archive %s is password-protected (%s): its content cannot be inspected, only its file names.", a.loc, detail),
+		Message:  fmt.Sprintf("Archive %s is password-protected (%s): its content cannot be inspected, %s.", a.loc, detail, visible),
 		Fix:      "Receivers treat encrypted archives as suspicious and Gmail rejects one that holds another archive; share the file by link, or send it unencrypted.",
 		Evidence: &finding.Evidence{Name: a.loc, Detail: detail},
 	})
@@ -294,7 +300,7 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 		if err != nil {
 			if errors.Is(err, errEncrypted7z) {
 				a.Encrypted = true
-				s.encrypted(a, "its file list is encrypted too, so even the names are hidden")
+				s.encrypted(a, "its file list is encrypted too", true)
 				return
 			}
 			if errors.Is(err, errLimit) {
@@ -309,7 +315,7 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 			var re sevenzip.ReadError
 			if errors.As(err, &re) && re.Encrypted || strings.Contains(strings.ToLower(err.Error()), "password") {
 				a.Encrypted = true
-				s.encrypted(a, "its file list is encrypted too, so even the names are hidden")
+				s.encrypted(a, "its file list is encrypted too", true)
 				return
 			}
 			s.malformed(a, "cannot read the 7z header: "+err.Error())
@@ -317,7 +323,7 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 		}
 		if encrypted {
 			a.Encrypted = true
-			s.encrypted(a, "its content is AES-encrypted")
+			s.encrypted(a, "its content is AES-encrypted", false)
 		}
 		for _, f := range z.File {
 			if f.FileInfo().IsDir() {
@@ -368,7 +374,7 @@ func (s *scanner) archive(a *Attachment, r io.ReaderAt, size int64, t FileType, 
 		}
 		if encrypted > 0 {
 			a.Encrypted = true
-			s.encrypted(a, fmt.Sprintf("%d entries are encrypted", encrypted))
+			s.encrypted(a, fmt.Sprintf("%d entries are encrypted", encrypted), false)
 		}
 	}
 }
@@ -391,7 +397,7 @@ func (s *scanner) iso(a *Attachment, r io.ReaderAt, size int64, depth int) {
 func (s *scanner) rarError(a *Attachment, err error) {
 	if errors.Is(err, rardecode.ErrArchiveEncrypted) || errors.Is(err, rardecode.ErrArchivedFileEncrypted) {
 		a.Encrypted = true
-		s.encrypted(a, "its file list is encrypted too, so even the names are hidden")
+		s.encrypted(a, "its file list is encrypted too", true)
 		return
 	}
 	s.malformed(a, "cannot read the rar headers: "+err.Error())

@@ -129,7 +129,7 @@ func (s *scanner) judgeFile(a *Attachment, worst []Verdict) {
 			Evidence: &finding.Evidence{Name: a.loc, Records: a.Names}})
 	}
 	if a.encNest {
-		s.encrypted(a, "an encrypted entry is itself an archive, so its contents are invisible")
+		s.encrypted(a, "an encrypted entry is itself an archive, so its contents are invisible", false)
 	}
 	for i := range a.Contents {
 		s.judgeFile(&a.Contents[i], worst)
