@@ -42,6 +42,57 @@ func (s *scanner) limitFinding(loc, what string) {
 // member adds one archive entry to parent and opens it when it is itself an archive.
 // It returns false when listing must stop (entry limit or time).
 func (s *scanner) member(parent *Attachment, entry string, names []string, size int64, csize int64, encrypted bool, open opener, depth int) bool {
+	return s.memberOfType(parent, entry, names, size, csize, encrypted, open, depth, TypeUnknown)
+}
+
+// peekLen is how much of an entry peekedMember decompresses: enough for every magic
+// number sniff knows and, almost always, a PE header's signature.
+const peekLen = 1024
+
+// maxPeeks bounds the entries peeked at in one message (each costs a decompressor).
+const maxPeeks = 2000
+
+// peekedMember is member for archives whose entries are cheap to read (zip, ISO, tar).
+// An entry not named as an archive or a document is sniffed from its first peekLen
+// bytes: receivers that judge files by their true type (Gmail, Microsoft 365) see a zip
+// renamed data.bin as the archive it is and open it, and an .exe renamed .pdf as an
+// executable. Only that prefix is decompressed; the rest of a leaf file never is.
+func (s *scanner) peekedMember(parent *Attachment, entry string, names []string, size int64, csize int64, encrypted bool, open opener, depth int) bool {
+	sniffed := TypeUnknown
+	if open != nil && !encrypted && size != 0 && s.peeks < maxPeeks && !namedContainer(entry, names) {
+		s.peeks++
+		sniffed, open = peekType(open)
+	}
+	return s.memberOfType(parent, entry, names, size, csize, encrypted, open, depth, sniffed)
+}
+
+// namedContainer reports an entry whose name already says it is an archive or a
+// zip-based document (which are never descended into).
+func namedContainer(entry string, names []string) bool {
+	for _, n := range parseNames(append([]string{entry}, names...)) {
+		if archiveExts[n.ext] || zipDocumentExts[n.ext] {
+			return true
+		}
+	}
+	return false
+}
+
+// peekType sniffs an entry's first bytes and returns an opener that replays them
+// before the rest, for the one later read a nested archive needs.
+func peekType(open opener) (FileType, opener) {
+	r, err := open()
+	if err != nil {
+		return TypeUnknown, open
+	}
+	buf := make([]byte, peekLen)
+	n, _ := io.ReadFull(r, buf)
+	buf = buf[:n]
+	t := sniff(bytes.NewReader(buf), int64(n))
+	return t, func() (io.Reader, error) { return io.MultiReader(bytes.NewReader(buf), r), nil }
+}
+
+// memberOfType is member with the entry's sniffed type (TypeUnknown when not peeked).
+func (s *scanner) memberOfType(parent *Attachment, entry string, names []string, size int64, csize int64, encrypted bool, open opener, depth int, sniffed FileType) bool {
 	if s.expired(parent.loc) {
 		return false
 	}
@@ -57,11 +108,14 @@ func (s *scanner) member(parent *Attachment, entry string, names []string, size 
 	c.names = parseNames(names)
 	c.Names = rawNames(c.names)
 	c.loc = parent.loc + " → " + entry
-	isArchive := false
+	isArchive := sniffed.archive()
 	for _, n := range c.names {
 		if archiveExts[n.ext] {
 			isArchive = true
 		}
+	}
+	if sniffed.executable() {
+		c.Type = sniffed // judged by its true type, and its name checked against it
 	}
 	if isArchive {
 		c.nested = true
@@ -206,7 +260,7 @@ func (s *scanner) zip(a *Attachment, r io.ReaderAt, z *zipListing, depth int) {
 				return flate.NewReader(sec), nil
 			}
 		}
-		if !s.member(a, e.names[0], e.names, int64(min(e.usize, 1<<62)), int64(min(e.csize, 1<<62)), e.encrypted, open, depth) {
+		if !s.peekedMember(a, e.names[0], e.names, int64(min(e.usize, 1<<62)), int64(min(e.csize, 1<<62)), e.encrypted, open, depth) {
 			return
 		}
 	}
@@ -388,7 +442,7 @@ func (s *scanner) iso(a *Attachment, r io.ReaderAt, size int64, depth int) {
 	for _, f := range files {
 		sec := io.NewSectionReader(r, f.extent, f.size)
 		open := func() (io.Reader, error) { return sec, nil }
-		if !s.member(a, f.path, nil, f.size, f.size, false, open, depth) {
+		if !s.peekedMember(a, f.path, nil, f.size, f.size, false, open, depth) {
 			return
 		}
 	}
@@ -449,7 +503,7 @@ func (s *scanner) tar(a *Attachment, tr *tar.Reader, depth int, lr *limitedReade
 			continue
 		}
 		open := func() (io.Reader, error) { return tr, nil }
-		if !s.member(a, h.Name, nil, h.Size, h.Size, false, open, depth) {
+		if !s.peekedMember(a, h.Name, nil, h.Size, h.Size, false, open, depth) {
 			return
 		}
 	}

@@ -189,18 +189,12 @@ var independentCases = []independentCase{
 	{"encrypted-headers-7z-in-zip.eml", Accept, Accept, []string{encrypted, nestedArc}, "secret.7z"},
 	// Issue 6: duplicated headers: every candidate is checked and the finding lists them.
 	{"duplicate-disposition-exe.eml", Reject, Reject, []string{forbidden, "attachments.name-mismatch"}, "document.exe"},
-	// KNOWN GAP: a zip renamed data.bin inside a zip. Gmail judges files by their true
-	// type and opens nested archives, so the right answer is Reject at both receivers
-	// with {forbidden-in-archive, nested-archive}. The scanner follows issue 6's rule
-	// "never decompress leaf files: names come from archive metadata", so an entry
-	// not named as an archive is never opened and run.js is not seen. Documented in
-	// README.md (Attachments, "Known gaps"); this asserts today's result so CI notices a
-	// change.
-	{"zip-in-zip-named-bin.eml", Accept, Accept, nil, "data.bin"},
-	// KNOWN GAP, same cause: a PE named statement.pdf inside a zip. Gmail (true type)
-	// should Reject it, with {forbidden-in-archive, type-mismatch}; Infomaniak matches
-	// names only and accepts it. The leaf is not decompressed, so its content is unknown.
-	{"zip-pe-named-pdf.eml", Accept, Accept, nil, "statement.pdf"},
+	// A zip renamed data.bin inside a zip: its first bytes say zip, so it is opened as
+	// the nested archive it is (receivers that sniff do the same) and run.js is seen.
+	{"zip-in-zip-named-bin.eml", Reject, Reject, []string{inArchive, nestedArc}, "data.bin"},
+	// A PE named statement.pdf inside a zip: Gmail judges by the true type and rejects
+	// it; Infomaniak matches names only and accepts it.
+	{"zip-pe-named-pdf.eml", Accept, Reject, []string{inArchive, "attachments.type-mismatch"}, "statement.pdf"},
 	// Clean controls: every receiver accepts them, with no warning.
 	{"clean-pdf.eml", Accept, Accept, nil, "exercise.pdf"},
 	{"clean-docx.eml", Accept, Accept, nil, "Executive Summary.docx"},

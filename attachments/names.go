@@ -84,6 +84,11 @@ var decoyExts = setOf(`pdf doc docx xls xlsx ppt pptx rtf txt csv odt ods odp jp
 // limit). An .img is opened when its content is an ISO 9660 image.
 var archiveExts = setOf(`zip gz tgz gzip tar bz2 tbz tbz2 7z rar xz txz cab iso img`)
 
+// zipDocumentExts are zip-based documents and packages: archives by format, but files
+// to the user, so their entries are not attachments and are not descended into.
+var zipDocumentExts = setOf(`docx docm dotx dotm xlsx xlsm xltx xltm xlsb xlam pptx pptm potx potm ppsx ppsm ppam
+odt ods odp odg odf ott ots otp epub jar apk aab ipa xpi crx nupkg vsix appx appxbundle msix msixbundle whl war ear kmz 3mf idml`)
+
 // riskyExts is every extension a built-in policy lists: the targets of a double
 // extension worth reporting.
 var riskyExts = func() map[string]bool {

@@ -253,6 +253,7 @@ type scanner struct {
 
 	entries     int   // archive entries listed so far
 	decompBytes int64 // bytes decompressed from nested archives so far
+	peeks       int   // archive entries sniffed so far (peekedMember)
 	timeNoted   bool
 }
 
