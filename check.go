@@ -8,6 +8,9 @@ import (
 // Finding is one diagnostic with a stable code; every mailcheck package reports this type.
 type Finding = finding.Finding
 
+// Code identifies a kind of finding (see the package's Code constants).
+type Code = finding.Code
+
 // Evidence is the data a Finding rests on.
 type Evidence = finding.Evidence
 

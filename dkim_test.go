@@ -25,22 +25,22 @@ func TestCheckDKIM(t *testing.T) {
 		domain    string
 		selectors []string
 		status    Status
-		codes     []string
+		codes     []dkim.Code
 		summary   string
 	}{
-		{"keys behind provider selectors are found, the MX's provider first", "example.com", nil, StatusPass, []string{},
+		{"keys behind provider selectors are found, the MX's provider first", "example.com", nil, StatusPass, []dkim.Code{},
 			"2 DKIM key(s): selector1 (RSA 2048), google (RSA 2048)."},
 		{"a weak testing key and a short key fail the check", "broken.example", nil, StatusFail,
-			[]string{dkim.CodeKeyShort, dkim.CodeKeyWeak, dkim.CodeKeySHA1Only, dkim.CodeKeyTesting},
+			[]dkim.Code{dkim.CodeKeyShort, dkim.CodeKeyWeak, dkim.CodeKeySHA1Only, dkim.CodeKeyTesting},
 			"2 DKIM key(s): s1 (RSA 1024), mail (RSA 512)."},
 		{"an asked-for revoked key is reported", "broken.example", []string{"old"}, StatusFail,
-			[]string{dkim.CodeKeyRevoked, dkim.CodeKeyShort, dkim.CodeKeyWeak, dkim.CodeKeySHA1Only, dkim.CodeKeyTesting},
+			[]dkim.Code{dkim.CodeKeyRevoked, dkim.CodeKeyShort, dkim.CodeKeyWeak, dkim.CodeKeySHA1Only, dkim.CodeKeyTesting},
 			"3 DKIM key(s): old (revoked), s1 (RSA 1024), mail (RSA 512)."},
-		{"an Ed25519-only domain gets a note", "modern.example", nil, StatusPass, []string{dkim.CodeEd25519Only},
+		{"an Ed25519-only domain gets a note", "modern.example", nil, StatusPass, []dkim.Code{dkim.CodeEd25519Only},
 			"1 DKIM key(s): fm1 (Ed25519)."},
-		{"a domain without _domainkey warns", "nokeys.example", nil, StatusWarn, []string{dkim.CodeNoSelectorFound},
+		{"a domain without _domainkey warns", "nokeys.example", nil, StatusWarn, []dkim.Code{dkim.CodeNoSelectorFound},
 			"No DKIM key: nothing exists under _domainkey.nokeys.example."},
-		{"a missing asked-for selector fails", "example.com", []string{"missing"}, StatusFail, []string{dkim.CodeKeyMissing},
+		{"a missing asked-for selector fails", "example.com", []string{"missing"}, StatusFail, []dkim.Code{dkim.CodeKeyMissing},
 			"2 DKIM key(s): selector1 (RSA 2048), google (RSA 2048). 1 selector(s) asked for have no key."},
 	}
 	for _, tt := range tests {
@@ -49,7 +49,7 @@ func TestCheckDKIM(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "dkim", c.ID)
 			assert.Equal(t, tt.status, c.Status)
-			got := []string{}
+			got := []dkim.Code{}
 			for _, f := range c.Findings {
 				got = append(got, f.Code)
 			}

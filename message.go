@@ -146,13 +146,13 @@ const maxHeaderBytes = 1 << 20
 // checkHeaders judges the header section and returns the From domain.
 func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 	var fs []Finding
-	add := func(code string, sev Severity, ref, msg, fix string) {
+	add := func(code Code, sev Severity, ref, msg, fix string) {
 		fs = append(fs, Finding{Code: code, Severity: sev, Ref: ref, Message: msg, Fix: fix})
 	}
 	tp := textproto.NewReader(bufio.NewReader(io.LimitReader(r, maxHeaderBytes)))
 	h, err := tp.ReadMIMEHeader()
 	if err != nil && len(h) == 0 {
-		add("message.unparseable", Error, "RFC 5322 §2.2",
+		add(CodeMessageUnparseable, Error, "RFC 5322 §2.2",
 			fmt.Sprintf("The header section cannot be read (%v): receivers will reject the message.", err),
 			"Generate the message with a mail library; each header field is \"Name: value\" and a blank line ends the header.")
 		c := &Check{ID: "headers", Status: statusOf(fs), Summary: "The header cannot be read.", Findings: fs}
@@ -160,7 +160,7 @@ func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 	}
 	for _, name := range singleFields {
 		if n := len(h.Values(name)); n > 1 {
-			add("message.duplicate-header", Error, "RFC 5322 §3.6",
+			add(CodeMessageDuplicateHeader, Error, "RFC 5322 §3.6",
 				fmt.Sprintf("The %s field appears %d times; it may appear once, and Gmail rejects such messages.", name, n),
 				fmt.Sprintf("Emit a single %s field.", name))
 		}
@@ -168,19 +168,19 @@ func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 	from := ""
 	switch froms := h.Values("From"); {
 	case len(froms) == 0:
-		add("message.from-missing", Error, "RFC 5322 §3.6.2", "The message has no From field: receivers reject it and DMARC cannot apply.",
+		add(CodeMessageFromMissing, Error, "RFC 5322 §3.6.2", "The message has no From field: receivers reject it and DMARC cannot apply.",
 			"Add a From field with one address in your domain.")
 	case len(froms) == 1:
 		list, err := mail.ParseAddressList(froms[0])
 		switch {
 		case err != nil:
-			add("message.from-invalid", Error, "RFC 5322 §3.4", fmt.Sprintf("The From field %q cannot be parsed: %v.", froms[0], err),
+			add(CodeMessageFromInvalid, Error, "RFC 5322 §3.4", fmt.Sprintf("The From field %q cannot be parsed: %v.", froms[0], err),
 				"Write From as \"Name <user@example.com>\" with a valid address.")
 		case len(list) == 0: // an empty group, "undisclosed:;", names no author
-			add("message.from-invalid", Error, "RFC 5322 §3.6.2", fmt.Sprintf("The From field %q names no mailbox.", froms[0]),
+			add(CodeMessageFromInvalid, Error, "RFC 5322 §3.6.2", fmt.Sprintf("The From field %q names no mailbox.", froms[0]),
 				"Put the author's address in From.")
 		case len(list) > 1:
-			add("message.from-multiple", Error, "RFC 7489 §6.6.1",
+			add(CodeMessageFromMultiple, Error, "RFC 7489 §6.6.1",
 				fmt.Sprintf("From holds %d addresses; receivers cannot tell the author domain and many reject the message.", len(list)),
 				"Put a single author in From.")
 		default:
@@ -190,22 +190,22 @@ func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 		}
 	}
 	if dates := h.Values("Date"); len(dates) == 0 {
-		add("message.date-missing", Error, "RFC 5322 §3.6.1", "The message has no Date field, which RFC 5322 requires.",
+		add(CodeMessageDateMissing, Error, "RFC 5322 §3.6.1", "The message has no Date field, which RFC 5322 requires.",
 			"Add a Date field with the time the message was written.")
 	} else if _, err := mail.ParseDate(dates[0]); err != nil {
-		add("message.date-invalid", Warning, "RFC 5322 §3.3", fmt.Sprintf("The Date field %q is not an RFC 5322 date.", dates[0]),
+		add(CodeMessageDateInvalid, Warning, "RFC 5322 §3.3", fmt.Sprintf("The Date field %q is not an RFC 5322 date.", dates[0]),
 			"Write Date as e.g. \"Fri, 27 Nov 2026 14:48:00 +0000\".")
 	}
 	if ids := h.Values("Message-Id"); len(ids) == 0 {
-		add("message.message-id-missing", Warning, "RFC 5322 §3.6.4",
+		add(CodeMessageMessageIDMissing, Warning, "RFC 5322 §3.6.4",
 			"The message has no Message-ID field; Gmail rejects messages without one.",
 			"Add a Message-ID such as <unique-id@your-domain>.")
 	} else if id := strings.TrimSpace(ids[0]); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, ">") || !strings.Contains(id, "@") {
-		add("message.message-id-invalid", Warning, "RFC 5322 §3.6.4", fmt.Sprintf("The Message-ID %q is not of the form <left@right>.", id),
+		add(CodeMessageMessageIDInvalid, Warning, "RFC 5322 §3.6.4", fmt.Sprintf("The Message-ID %q is not of the form <left@right>.", id),
 			"Write the Message-ID as <unique-id@your-domain>.")
 	}
 	if profile == ProfileBulkSender && (h.Get("List-Unsubscribe") == "" || h.Get("List-Unsubscribe-Post") == "") {
-		add("message.no-one-click-unsubscribe", Warning, "RFC 8058 §3",
+		add(CodeMessageNoOneClickUnsubscribe, Warning, "RFC 8058 §3",
 			"Bulk mail must offer one-click unsubscribe: List-Unsubscribe with an https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click.",
 			"Add both fields and sign them with DKIM.")
 	}

@@ -17,7 +17,7 @@ func FuzzCheckHeaders(f *testing.F) {
 			t.Fatal("no headers check")
 		}
 		for _, fd := range c.Findings {
-			if from != "" && strings.HasPrefix(fd.Code, "message.from-") {
+			if from != "" && strings.HasPrefix(string(fd.Code), "message.from-") {
 				t.Fatalf("From domain %q returned beside %s", from, fd.Code)
 			}
 		}

@@ -20,7 +20,7 @@ const plainHeader = "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nS
 func codesOf(c *mailcheck.Check) []string {
 	var out []string
 	for _, f := range c.Findings {
-		out = append(out, f.Code)
+		out = append(out, string(f.Code))
 	}
 	return out
 }

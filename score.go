@@ -267,11 +267,11 @@ func (s *scorer) parked() bool { return s.in.report.Profile == ProfileParked }
 func (s *scorer) check(id string) *Check { return s.in.report.Check(id) }
 
 // has reports whether the check has a finding with any of the codes.
-func (s *scorer) has(id string, codes ...string) bool {
+func (s *scorer) has(id string, codes ...Code) bool {
 	return s.finding(id, codes...) != nil
 }
 
-func (s *scorer) finding(id string, codes ...string) *Finding {
+func (s *scorer) finding(id string, codes ...Code) *Finding {
 	c := s.check(id)
 	if c == nil {
 		return nil
@@ -285,7 +285,7 @@ func (s *scorer) finding(id string, codes ...string) *Finding {
 }
 
 // fixOf returns the Fix of the first finding with one of the codes, or def.
-func (s *scorer) fixOf(id, def string, codes ...string) string {
+func (s *scorer) fixOf(id, def string, codes ...Code) string {
 	if f := s.finding(id, codes...); f != nil && f.Fix != "" {
 		return f.Fix
 	}
@@ -334,24 +334,24 @@ func (s *scorer) dmarcRecord() Item {
 	switch {
 	case s.dmarcApplies() && s.dmarcRecordErrors():
 		return scored(id, "dmarc", name, PointsHalf, "A DMARC record applies but has errors that some receivers will not accept.",
-			s.fixOf("dmarc", publish, "dmarc.syntax", "dmarc.invalid-value", "dmarc.duplicate-tag", "dmarc.missing-p"))
+			s.fixOf("dmarc", publish, dmarc.CodeSyntax, dmarc.CodeInvalidValue, dmarc.CodeDuplicateTag, dmarc.CodeMissingP))
 	case s.dmarcApplies():
 		return scored(id, "dmarc", name, PointsFull, fmt.Sprintf("Found at %s.", s.dmarc.FoundAt), "")
-	case s.has("dmarc", "dmarc.multiple-records"):
+	case s.has("dmarc", dmarc.CodeMultipleRecords):
 		return scored(id, "dmarc", name, PointsNone, "More than one DMARC record: receivers ignore them all.",
-			s.fixOf("dmarc", publish, "dmarc.multiple-records"))
+			s.fixOf("dmarc", publish, dmarc.CodeMultipleRecords))
 	}
 	if r := s.incompleteReason("dmarc"); r != "" {
 		return unknown(id, "dmarc", name, r)
 	}
-	return scored(id, "dmarc", name, PointsNone, "No DMARC record applies to the domain.", s.fixOf("dmarc", publish, "dmarc.missing"))
+	return scored(id, "dmarc", name, PointsNone, "No DMARC record applies to the domain.", s.fixOf("dmarc", publish, dmarc.CodeMissing))
 }
 
 // dmarcRecordErrors reports error-severity findings about the record's own text.
 func (s *scorer) dmarcRecordErrors() bool {
 	for _, f := range s.check("dmarc").Findings {
-		if f.Severity == Error && !f.Incomplete && slices.Contains([]string{"dmarc.syntax", "dmarc.invalid-value",
-			"dmarc.duplicate-tag", "dmarc.missing-p", "dmarc.invalid-uri"}, f.Code) {
+		if f.Severity == Error && !f.Incomplete && slices.Contains([]Code{dmarc.CodeSyntax, dmarc.CodeInvalidValue,
+			dmarc.CodeDuplicateTag, dmarc.CodeMissingP, dmarc.CodeInvalidURI}, f.Code) {
 			return true
 		}
 	}
@@ -411,14 +411,14 @@ func (s *scorer) dmarcReports() Item {
 		return scored(id, "dmarc", name, PointsNone, "No DMARC record, so no reports.", "Publish a DMARC record with rua=mailto:... to learn who sends as your domain.")
 	}
 	switch {
-	case s.has("dmarc", "dmarc.external-unverified"):
+	case s.has("dmarc", dmarc.CodeExternalUnverified):
 		return unknown(id, "dmarc", name, "Unknown: the authorization of an external report destination could not be looked up.")
-	case s.has("dmarc", "dmarc.no-rua"):
+	case s.has("dmarc", dmarc.CodeNoRUA):
 		return scored(id, "dmarc", name, PointsLow, "No rua: you get no aggregate reports.",
-			s.fixOf("dmarc", "Add rua=mailto:dmarc-reports@"+s.in.report.Domain+" to the record.", "dmarc.no-rua"))
-	case s.has("dmarc", "dmarc.external-unauthorized", "dmarc.invalid-uri", "dmarc.rua-no-mx", "dmarc.too-many-uris"):
+			s.fixOf("dmarc", "Add rua=mailto:dmarc-reports@"+s.in.report.Domain+" to the record.", dmarc.CodeNoRUA))
+	case s.has("dmarc", dmarc.CodeExternalUnauthorized, dmarc.CodeInvalidURI, dmarc.CodeRUANoMX, dmarc.CodeTooManyURIs):
 		return scored(id, "dmarc", name, PointsHalf, "Some report destinations will not receive reports.",
-			s.fixOf("dmarc", "Fix the rua destinations.", "dmarc.external-unauthorized", "dmarc.invalid-uri", "dmarc.rua-no-mx", "dmarc.too-many-uris"))
+			s.fixOf("dmarc", "Fix the rua destinations.", dmarc.CodeExternalUnauthorized, dmarc.CodeInvalidURI, dmarc.CodeRUANoMX, dmarc.CodeTooManyURIs))
 	}
 	return scored(id, "dmarc", name, PointsFull, "Aggregate reports go to valid, authorized destinations.", "")
 }
@@ -426,15 +426,15 @@ func (s *scorer) dmarcReports() Item {
 // --- SPF -----------------------------------------------------------------------
 
 // spfPermErrors are the codes under which receivers return permerror for the domain.
-var spfPermErrors = []string{"spf.multiple-records", "spf.syntax", "spf.include-missing", "spf.loop", "spf.lookup-limit", "spf.void-limit"}
+var spfPermErrors = []Code{spf.CodeMultipleRecords, spf.CodeSyntax, spf.CodeIncludeMissing, spf.CodeLoop, spf.CodeLookupLimit, spf.CodeVoidLimit}
 
 func (s *scorer) spfRecord() Item {
 	const id, name = "spf.record", "One valid SPF record"
 	d := s.in.report.Domain
 	switch {
-	case s.has("spf", "spf.missing"):
+	case s.has("spf", spf.CodeMissing):
 		return scored(id, "spf", name, PointsNone, "No SPF record: receivers cannot tell your servers from forgers.",
-			s.fixOf("spf", fmt.Sprintf("Publish %s. TXT \"v=spf1 mx -all\" listing the servers that send your mail.", d), "spf.missing"))
+			s.fixOf("spf", fmt.Sprintf("Publish %s. TXT \"v=spf1 mx -all\" listing the servers that send your mail.", d), spf.CodeMissing))
 	case s.has("spf", spfPermErrors...):
 		f := s.finding("spf", spfPermErrors...)
 		return scored(id, "spf", name, PointsNone, "Receivers get permerror: "+f.Message, f.Fix)
@@ -531,7 +531,7 @@ func (s *scorer) spfLookups() Item {
 	fix := "Replace the heaviest includes with their ip4:/ip6: ranges or remove unused ones."
 	switch {
 	case n > 10:
-		return scored(id, "spf", name, PointsNone, fmt.Sprintf("%d DNS lookups: over the limit of 10 (permerror).", n), s.fixOf("spf", fix, "spf.lookup-limit"))
+		return scored(id, "spf", name, PointsNone, fmt.Sprintf("%d DNS lookups: over the limit of 10 (permerror).", n), s.fixOf("spf", fix, spf.CodeLookupLimit))
 	case n >= 9:
 		return scored(id, "spf", name, PointsHalf, fmt.Sprintf("%d DNS lookups of 10: one more include breaks SPF.", n), fix)
 	}
@@ -615,7 +615,7 @@ func (s *scorer) dkimHygiene() Item {
 	var fix string
 	for _, k := range append(usable, broken...) {
 		for _, f := range k.Findings {
-			if f.Severity.Rank() > worst && !f.Incomplete && f.Code != "dkim.key-strict" && f.Code != "dkim.ed25519-only" {
+			if f.Severity.Rank() > worst && !f.Incomplete && f.Code != dkim.CodeKeyStrict && f.Code != dkim.CodeEd25519Only {
 				worst, fix = f.Severity.Rank(), f.Fix
 			}
 		}
@@ -694,10 +694,10 @@ func (s *scorer) ptr() Item {
 // --- DNS hygiene ---------------------------------------------------------------
 
 // placementCodes are findings about records published in the wrong place or shape.
-var placementCodes = []string{
-	"dmarc.record-at-apex", "dmarc.spf-at-dmarc", "dmarc.unrelated-txt", "dmarc.leading-whitespace",
-	"spf.type99", "spf.terms-after-all", "spf.redirect-ignored", "spf.unknown-modifier", "spf.ptr",
-	"spf.record-size", "spf.ip-in-domain-spec", "mx.cname", "mx.duplicate", "mx.ip-literal", "dkim.multiple-key-records",
+var placementCodes = []Code{
+	dmarc.CodeRecordAtApex, dmarc.CodeSPFAtDMARC, dmarc.CodeUnrelatedTXT, dmarc.CodeLeadingWhitespace,
+	spf.CodeType99, spf.CodeTermsAfterAll, spf.CodeRedirectIgnored, spf.CodeUnknownModifier, spf.CodePTR,
+	spf.CodeRecordSize, spf.CodeIPInDomainSpec, dnscheck.CodeMXCname, dnscheck.CodeMXDuplicate, dnscheck.CodeMXIPLiteral, dkim.CodeMultipleKeyRecords,
 }
 
 func (s *scorer) placement() Item {
@@ -764,16 +764,16 @@ func (s *scorer) caps() []Cap {
 		add("F", "The domain does not exist (NXDOMAIN).")
 	}
 	switch {
-	case s.has("dmarc", "dmarc.multiple-records") && !s.dmarcApplies():
+	case s.has("dmarc", dmarc.CodeMultipleRecords) && !s.dmarcApplies():
 		add("D", "More than one DMARC record: receivers apply no policy.")
 	case !s.dmarcApplies() && s.incompleteReason("dmarc") == "":
 		add("D", "No DMARC record.")
 	}
 	switch {
-	case s.has("spf", "spf.missing"):
+	case s.has("spf", spf.CodeMissing):
 		add("D", "No SPF record.")
 	case s.has("spf", spfPermErrors...):
-		add("D", "SPF evaluates to permerror: "+s.finding("spf", spfPermErrors...).Code+".")
+		add("D", "SPF evaluates to permerror: "+string(s.finding("spf", spfPermErrors...).Code)+".")
 	}
 	if s.dmarcApplies() && s.dmarc.Discovery.RFC9989.Policy == dmarc.None {
 		add("C", "DMARC policy is p=none: failing mail is still delivered.")
@@ -798,7 +798,7 @@ func (s *scorer) checklist() []ChecklistItem {
 
 	usable, _ := s.usableKeys()
 	dk := item("dkim", "DKIM key published", len(usable) > 0, "Bulk senders must sign with DKIM.")
-	if len(usable) == 0 && s.dkim != nil && !s.has("dkim", "dkim.key-missing") {
+	if len(usable) == 0 && s.dkim != nil && !s.has("dkim", dkim.CodeKeyMissing) {
 		dk.State, dk.Detail = ChecklistUnknown, fmt.Sprintf("No key among %d probed selectors; pass --selector to check yours.", s.dkim.Probed)
 	}
 	out = append(out, dk)

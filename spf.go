@@ -118,7 +118,7 @@ func spfHostSummary(out *spf.Outcome) string {
 
 // spfResultFinding states the result as a finding, so reports list it with the rest.
 func spfResultFinding(out *spf.Outcome) Finding {
-	f := Finding{Code: "spf.result", Ref: "RFC 7208 §2.6", Severity: finding.Info,
+	f := Finding{Code: spf.CodeResult, Ref: "RFC 7208 §2.6", Severity: finding.Info,
 		Evidence: &finding.Evidence{Name: out.Domain, Type: "TXT", Detail: out.Problem}}
 	switch out.Result {
 	case spf.Pass:

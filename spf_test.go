@@ -39,7 +39,7 @@ func TestCheckSPFAuditStatus(t *testing.T) {
 			if tc.code != "" {
 				var codes []string
 				for _, f := range c.Findings {
-					codes = append(codes, f.Code)
+					codes = append(codes, string(f.Code))
 				}
 				assert.Contains(t, codes, tc.code)
 			}
@@ -75,7 +75,7 @@ func TestCheckSPFHostStatusFollowsTheResult(t *testing.T) {
 			assert.Equal(t, tc.res, out.Result, out.Problem)
 			assert.Equal(t, tc.want, c.Status)
 			require.Len(t, c.Findings, 1)
-			assert.Equal(t, "spf.result", c.Findings[0].Code)
+			assert.Equal(t, spf.CodeResult, c.Findings[0].Code)
 		})
 	}
 	_, err := CheckSPFHost(context.Background(), SPFQuery{IP: netip.MustParseAddr("192.0.2.1")}, spfDemo(t))

@@ -32,7 +32,7 @@ type opener func() (io.Reader, error)
 // limitFinding reports a reached limit on an archive.
 func (s *scanner) limitFinding(loc, what string) {
 	s.add(Finding{
-		Code: "attachments.archive-limit", Severity: finding.Warning,
+		Code: CodeArchiveLimit, Severity: finding.Warning,
 		Message:  fmt.Sprintf("Archive %s was not fully inspected: %s.", loc, what),
 		Fix:      "Flatten the archive (no archives inside archives) and keep it small; receivers that cannot scan an archive often reject it.",
 		Evidence: &finding.Evidence{Name: loc, Detail: what},
@@ -124,7 +124,7 @@ func (s *scanner) memberOfType(parent *Attachment, entry string, names []string,
 			c.encNest = true
 		case open == nil:
 			s.add(Finding{
-				Code: "attachments.not-inspectable", Severity: finding.Warning,
+				Code: CodeNotInspectable, Severity: finding.Warning,
 				Message:  fmt.Sprintf("Nested archive %s cannot be opened (unsupported compression).", c.loc),
 				Fix:      "Use deflate compression, or do not nest archives.",
 				Evidence: &finding.Evidence{Name: c.loc},
@@ -216,7 +216,7 @@ func (s *scanner) zip(a *Attachment, r io.ReaderAt, z *zipListing, depth int) {
 	}
 	if len(z.mismatches) > 0 {
 		s.add(Finding{
-			Code: "attachments.name-mismatch", Severity: finding.Warning,
+			Code: CodeNameMismatch, Severity: finding.Warning,
 			Message:  fmt.Sprintf("Archive %s names its files differently in its central directory and its local headers: %s.", a.loc, strings.Join(z.mismatches, "; ")),
 			Fix:      "Re-create the archive: different tools show different names for the same file, the classic way to slip a file past a filter.",
 			Ref:      "PKWARE APPNOTE.TXT §4.3.7, §4.3.12",
@@ -225,7 +225,7 @@ func (s *scanner) zip(a *Attachment, r io.ReaderAt, z *zipListing, depth int) {
 	}
 	if z.overlap {
 		s.add(Finding{
-			Code: "attachments.archive-malformed", Severity: finding.Error,
+			Code: CodeArchiveMalformed, Severity: finding.Error,
 			Message:  fmt.Sprintf("Archive %s has entries that overlap each other: the construction of a zip bomb; its entries were listed but none was expanded.", a.loc),
 			Fix:      "Do not send this archive: receivers reject overlapping zip entries as a decompression bomb.",
 			Ref:      "PKWARE APPNOTE.TXT §4.3.6",
@@ -274,7 +274,7 @@ func (s *scanner) encrypted(a *Attachment, detail string, namesHidden bool) {
 		visible = "not even its file names"
 	}
 	s.add(Finding{
-		Code: "attachments.encrypted-archive", Severity: finding.Warning,
+		Code: CodeEncryptedArchive, Severity: finding.Warning,
 		Message:  fmt.Sprintf("Archive %s is password-protected (%s): its content cannot be inspected, %s.", a.loc, detail, visible),
 		Fix:      "Receivers treat encrypted archives as suspicious and Gmail rejects one that holds another archive; share the file by link, or send it unencrypted.",
 		Evidence: &finding.Evidence{Name: a.loc, Detail: detail},

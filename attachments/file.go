@@ -36,7 +36,7 @@ func (s *scanner) headerMismatch(a *Attachment, e entity) {
 		return
 	}
 	s.add(Finding{
-		Code: "attachments.name-mismatch", Severity: finding.Warning,
+		Code: CodeNameMismatch, Severity: finding.Warning,
 		Message:  fmt.Sprintf("Part %s has %d different file names (%s): filters and mail clients may each pick a different one.", a.Part, len(distinct), strings.Join(a.Names, " | ")),
 		Fix:      "Give the part one file name, identical in Content-Type name and Content-Disposition filename.",
 		Ref:      "RFC 2183 §2.3, RFC 2045 §5.1",
@@ -175,7 +175,7 @@ func describeType(t FileType) string {
 
 func (s *scanner) malformed(a *Attachment, detail string) {
 	s.add(Finding{
-		Code: "attachments.archive-malformed", Severity: finding.Warning,
+		Code: CodeArchiveMalformed, Severity: finding.Warning,
 		Message:  fmt.Sprintf("Archive %s is malformed: %s.", a.loc, detail),
 		Fix:      "Re-create the archive with a standard tool; receivers reject archives they cannot parse, and scanners disagree on damaged ones.",
 		Ref:      "PKWARE APPNOTE.TXT 6.3.10",

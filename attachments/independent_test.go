@@ -234,8 +234,8 @@ func TestIndependentCorpus(t *testing.T) {
 			assert.Equal(t, c.gmail, res.Receivers[1].Action, "gmail: %s", res.Receivers[1].Reason)
 			var got []string
 			for _, f := range res.Findings {
-				if f.Severity != "info" && !slices.Contains(got, f.Code) {
-					got = append(got, f.Code)
+				if f.Severity != "info" && !slices.Contains(got, string(f.Code)) {
+					got = append(got, string(f.Code))
 				}
 			}
 			sort.Strings(got)

@@ -46,9 +46,9 @@ func (s *scanner) judgeFile(a *Attachment, worst []Verdict) {
 	}
 	ev := &finding.Evidence{Name: a.loc, Records: a.Names, Detail: "detected type: " + describeType(a.Type)}
 	if len(rejecters) > 0 {
-		code, where := "attachments.forbidden", "Attachment"
+		code, where := CodeForbidden, "Attachment"
 		if a.inArc {
-			code, where = "attachments.forbidden-in-archive", "Archive entry"
+			code, where = CodeForbiddenInArchive, "Archive entry"
 		}
 		msg := fmt.Sprintf("%s %s is rejected by %s.", where, a.loc, strings.Join(rejecters, ", "))
 		if len(warners) > 0 {
@@ -58,7 +58,7 @@ func (s *scanner) judgeFile(a *Attachment, worst []Verdict) {
 			Fix:      "Do not attach this file type: share it by link, or send a document format (PDF) instead. Renaming or zipping it does not help: receivers look inside archives and at the content.",
 			Evidence: ev})
 	} else if len(warners) > 0 {
-		s.add(Finding{Code: "attachments.warned", Severity: finding.Warning,
+		s.add(Finding{Code: CodeWarned, Severity: finding.Warning,
 			Message:  fmt.Sprintf("Attachment %s is delivered but hidden from the recipient by %s.", a.loc, strings.Join(warners, ", ")),
 			Fix:      "Share this file type by link, or send it in a format the recipient's client opens (PDF).",
 			Evidence: ev})
@@ -72,7 +72,7 @@ func (s *scanner) judgeFile(a *Attachment, worst []Verdict) {
 		}
 	}
 	if len(hidden) > 0 {
-		s.add(Finding{Code: "attachments.hidden-characters", Severity: finding.Warning,
+		s.add(Finding{Code: CodeHiddenCharacters, Severity: finding.Warning,
 			Message:  fmt.Sprintf("File name of %s contains invisible or direction-changing characters (%s): what the recipient sees is not the real name.", a.loc, strings.Join(hidden, ", ")),
 			Fix:      "Rename the file with plain characters only.",
 			Ref:      "Unicode TR #9 (bidirectional controls); CVE-2021-42574",
@@ -80,7 +80,7 @@ func (s *scanner) judgeFile(a *Attachment, worst []Verdict) {
 	}
 	for _, n := range a.names {
 		if n.inner != "" && (riskyExts[n.ext] || s.customBlocks(n.ext)) {
-			s.add(Finding{Code: "attachments.double-extension", Severity: finding.Warning,
+			s.add(Finding{Code: CodeDoubleExtension, Severity: finding.Warning,
 				Message:  fmt.Sprintf("File %s has a double extension (.%s.%s): it looks like a .%s but opens as .%s.", a.loc, n.inner, n.ext, n.inner, n.ext),
 				Fix:      "Give the file a single, true extension.",
 				Evidence: &finding.Evidence{Name: a.loc, Records: []string{n.raw}}})
@@ -92,27 +92,27 @@ func (s *scanner) judgeFile(a *Attachment, worst []Verdict) {
 		if a.Type.executable() {
 			sev = finding.Error
 		}
-		s.add(Finding{Code: "attachments.type-mismatch", Severity: sev,
+		s.add(Finding{Code: CodeTypeMismatch, Severity: sev,
 			Message:  fmt.Sprintf("File %s is %s but %s.", a.loc, describeType(a.Type), mis),
 			Fix:      "Send the file under its true type; receivers that sniff content (Gmail, Microsoft 365) judge it by what it is.",
 			Evidence: ev})
 	}
 	if a.Type.diskImage() || slices.ContainsFunc(a.names, func(n name) bool { return diskImageExts[n.ext] }) {
-		s.add(Finding{Code: "attachments.disk-image", Severity: finding.Warning,
+		s.add(Finding{Code: CodeDiskImage, Severity: finding.Warning,
 			Message:  fmt.Sprintf("File %s is a disk image: mounting it bypasses Windows' mark-of-the-web, a common malware vector, and Gmail and Microsoft 365 block it.", a.loc),
 			Fix:      "Send the files themselves, or share the image by link.",
 			Evidence: ev})
 	}
 	if a.Type == TypeOLEMacro || a.Type == TypeOOXMLMacro || a.Type == TypeODFMacro ||
 		slices.ContainsFunc(a.names, func(n name) bool { return macroExts[n.ext] }) {
-		s.add(Finding{Code: "attachments.macro-document", Severity: finding.Warning,
+		s.add(Finding{Code: CodeMacroDocument, Severity: finding.Warning,
 			Message:  fmt.Sprintf("Document %s contains macros (or is a macro-enabled type): Office blocks macros from the internet and receivers quarantine such documents.", a.loc),
 			Fix:      "Save as a macro-free format (.docx, .xlsx, .pptx) or PDF.",
 			Ref:      "[MS-OVBA] §2.2",
 			Evidence: ev})
 	}
 	if a.script {
-		s.add(Finding{Code: "attachments.html-attachment", Severity: finding.Warning,
+		s.add(Finding{Code: CodeHTMLAttachment, Severity: finding.Warning,
 			Message:  fmt.Sprintf("Attachment %s is HTML or SVG with script: the shape of HTML smuggling, which receivers block or quarantine.", a.loc),
 			Fix:      "Send a PDF, or put the content in the message body without script.",
 			Evidence: ev})
@@ -123,7 +123,7 @@ func (s *scanner) judgeFile(a *Attachment, worst []Verdict) {
 		if a.encNest {
 			detail = "an encrypted archive entry that is itself an archive: Gmail rejects password-protected archives that contain archives"
 		}
-		s.add(Finding{Code: "attachments.nested-archive", Severity: sev,
+		s.add(Finding{Code: CodeNestedArchive, Severity: sev,
 			Message:  fmt.Sprintf("Archive entry %s is %s.", a.loc, detail),
 			Fix:      "Put the files in one archive, without nesting.",
 			Evidence: &finding.Evidence{Name: a.loc, Records: a.Names}})

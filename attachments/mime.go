@@ -383,7 +383,7 @@ func parseEntity(h header, path, defaultType string) entity {
 
 func (s *scanner) notInspectable(path, what, why string) {
 	s.add(Finding{
-		Code: "attachments.not-inspectable", Severity: finding.Warning,
+		Code: CodeNotInspectable, Severity: finding.Warning,
 		Message:  fmt.Sprintf("Part %s cannot be inspected: %s.", displayPart(path), what),
 		Fix:      "Receivers cannot scan it either; send attachments unencrypted in one piece, or share them by link.",
 		Ref:      "RFC 2046 §5.2.2",

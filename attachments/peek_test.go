@@ -42,7 +42,7 @@ func TestEntriesArePeekedAt(t *testing.T) {
 			var codes []string
 			for _, f := range res.Findings {
 				if f.Severity != "info" {
-					codes = append(codes, f.Code)
+					codes = append(codes, string(f.Code))
 				}
 			}
 			assert.ElementsMatch(t, tc.codes, codes)

@@ -15,6 +15,9 @@ import (
 // Finding is the module's one diagnostic type.
 type Finding = finding.Finding
 
+// Code identifies a kind of finding (see the package's Code constants).
+type Code = finding.Code
+
 // Severity is a finding's weight.
 type Severity = finding.Severity
 
@@ -267,7 +270,7 @@ func (s *scanner) expired(where string) bool {
 	if !s.timeNoted {
 		s.timeNoted = true
 		s.add(Finding{
-			Code: "attachments.archive-limit", Severity: finding.Warning,
+			Code: CodeArchiveLimit, Severity: finding.Warning,
 			Message:  fmt.Sprintf("Scanning stopped at %s: the time limit of %s was reached, so the rest was not inspected.", where, s.cfg.limits.Time),
 			Fix:      "Send fewer or smaller archives; receivers give up too and may reject what they cannot scan.",
 			Evidence: &finding.Evidence{Name: where, Detail: s.ctx.Err().Error()},

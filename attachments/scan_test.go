@@ -23,8 +23,8 @@ func scan(t testing.TB, msg string, opts ...Option) Result {
 func codes(res Result) []string {
 	var out []string
 	for _, f := range res.Findings {
-		if !slices.Contains(out, f.Code) {
-			out = append(out, f.Code)
+		if !slices.Contains(out, string(f.Code)) {
+			out = append(out, string(f.Code))
 		}
 	}
 	return out
@@ -33,7 +33,7 @@ func codes(res Result) []string {
 func findingsWith(res Result, code string) []Finding {
 	var out []Finding
 	for _, f := range res.Findings {
-		if f.Code == code {
+		if string(f.Code) == code {
 			out = append(out, f)
 		}
 	}

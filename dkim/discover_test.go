@@ -39,12 +39,12 @@ func TestCheckDiscoversProviderSelectors(t *testing.T) {
 		"asked-for selectors come first, then discoveries in probe order, hinted providers first")
 	assert.Equal(t, []string{"Microsoft 365", "Mailchimp"}, res.Providers)
 	assert.Equal(t, KeyMissing, res.Keys[1].Status)
-	assert.Equal(t, []string{CodeKeyMissing}, codes(res.Keys[1].Findings))
+	assert.Equal(t, []Code{CodeKeyMissing}, codes(res.Keys[1].Findings))
 	assert.Equal(t, "selector1-example-com._domainkey.contoso.onmicrosoft.example", res.Keys[2].CNAME)
 	assert.Equal(t, "Microsoft 365", res.Keys[2].Provider)
 	assert.True(t, res.Keys[2].Discovered)
 	assert.False(t, res.Keys[0].Discovered)
-	assert.Equal(t, []string{CodeKeyMissing}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeKeyMissing}, codes(res.AllFindings()))
 	assert.Greater(t, res.Probed, 20)
 }
 
@@ -55,7 +55,7 @@ func TestCheckReportsNoSelector(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, res.DomainKeyNXDOMAIN)
 		assert.Equal(t, 0, res.Probed)
-		assert.Equal(t, []string{CodeNoSelectorFound}, codes(res.Findings))
+		assert.Equal(t, []Code{CodeNoSelectorFound}, codes(res.Findings))
 		assert.Contains(t, res.Findings[0].Message, "NXDOMAIN")
 		assert.Len(t, srv.Log(), 1)
 	})
@@ -66,7 +66,7 @@ func TestCheckReportsNoSelector(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, res.DomainKeyNXDOMAIN)
 		assert.Empty(t, res.Keys)
-		require.Equal(t, []string{CodeNoSelectorFound}, codes(res.Findings))
+		require.Equal(t, []Code{CodeNoSelectorFound}, codes(res.Findings))
 		f := res.Findings[0]
 		assert.Equal(t, "warning", string(f.Severity))
 		assert.Contains(t, f.Message, "inconclusive")
@@ -76,7 +76,7 @@ func TestCheckReportsNoSelector(t *testing.T) {
 		_, r := serve(t, "abc._domainkey.example.com. 300 IN CNAME abc.dkim.amazonses.example.\n")
 		res, err := Check(context.Background(), r, "example.com", WithProviderHints("amazonses.com"))
 		require.NoError(t, err)
-		require.Equal(t, []string{CodeNoSelectorFound}, codes(res.Findings))
+		require.Equal(t, []Code{CodeNoSelectorFound}, codes(res.Findings))
 		assert.Contains(t, res.Findings[0].Message, "Amazon SES")
 	})
 	t.Run("a wildcard TXT record is not taken for keys", func(t *testing.T) {
@@ -84,7 +84,7 @@ func TestCheckReportsNoSelector(t *testing.T) {
 		res, err := Check(context.Background(), r, "example.com")
 		require.NoError(t, err)
 		assert.Empty(t, res.Keys)
-		assert.Equal(t, []string{CodeNoSelectorFound}, codes(res.Findings))
+		assert.Equal(t, []Code{CodeNoSelectorFound}, codes(res.Findings))
 	})
 }
 
@@ -112,7 +112,7 @@ func TestCheckNotesEd25519Only(t *testing.T) {
 	res, err := Check(context.Background(), r, "example.com")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"fm1"}, selectorsOf(res.Keys))
-	assert.Equal(t, []string{CodeEd25519Only}, codes(res.Findings))
+	assert.Equal(t, []Code{CodeEd25519Only}, codes(res.Findings))
 
 	_, r = serve(t, txt("fm1._domainkey.example.com.", "v=DKIM1; k=ed25519; p="+rawEd(edPrivate.Public().(ed25519.PublicKey)))+
 		txt("fm2._domainkey.example.com.", rsaRecord(t, &rsa2048.PublicKey)))
@@ -129,7 +129,7 @@ func TestCheckProbesUnderAShortTimeout(t *testing.T) {
 	res, err := Check(context.Background(), r, "example.com", WithQueryTimeout(150*time.Millisecond))
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 2*time.Second)
-	assert.Equal(t, []string{CodeDNSError, CodeNoSelectorFound}, codes(res.Findings))
+	assert.Equal(t, []Code{CodeDNSError, CodeNoSelectorFound}, codes(res.Findings))
 	assert.True(t, res.Findings[0].Incomplete)
 	assert.Contains(t, strings.Join(res.Findings[0].Evidence.Records, " "), "selector2._domainkey.example.com")
 }

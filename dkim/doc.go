@@ -27,6 +27,9 @@ import "github.com/mailcheck/mailcheck/internal/finding"
 // Finding is the diagnostic type shared by every mailcheck package.
 type Finding = finding.Finding
 
+// Code identifies a kind of finding (see the package's Code constants).
+type Code = finding.Code
+
 // Severity is a finding's severity.
 type Severity = finding.Severity
 
@@ -35,31 +38,31 @@ type Evidence = finding.Evidence
 
 // Finding codes. They are API: never renamed.
 const (
-	CodeKeyMissing         = "dkim.key-missing"
-	CodeKeyRevoked         = "dkim.key-revoked"
-	CodeKeySyntax          = "dkim.key-syntax"
-	CodeKeyWeak            = "dkim.key-weak"
-	CodeKeyShort           = "dkim.key-short"
-	CodeKeyTooLong         = "dkim.key-too-long"
-	CodeKeyTypeMismatch    = "dkim.key-type-mismatch"
-	CodeKeyTesting         = "dkim.key-testing"
-	CodeKeyStrict          = "dkim.key-strict"
-	CodeKeySHA1Only        = "dkim.key-sha1-only"
-	CodeKeyService         = "dkim.key-service"
-	CodeKeyPKCS1           = "dkim.key-pkcs1"
-	CodeMultipleKeyRecords = "dkim.multiple-key-records"
-	CodeEd25519Only        = "dkim.ed25519-only"
-	CodeDNSError           = "dkim.dns-error"
-	CodeNoSelectorFound    = "dkim.no-selector-found"
+	CodeKeyMissing         finding.Code = "dkim.key-missing"
+	CodeKeyRevoked         finding.Code = "dkim.key-revoked"
+	CodeKeySyntax          finding.Code = "dkim.key-syntax"
+	CodeKeyWeak            finding.Code = "dkim.key-weak"
+	CodeKeyShort           finding.Code = "dkim.key-short"
+	CodeKeyTooLong         finding.Code = "dkim.key-too-long"
+	CodeKeyTypeMismatch    finding.Code = "dkim.key-type-mismatch"
+	CodeKeyTesting         finding.Code = "dkim.key-testing"
+	CodeKeyStrict          finding.Code = "dkim.key-strict"
+	CodeKeySHA1Only        finding.Code = "dkim.key-sha1-only"
+	CodeKeyService         finding.Code = "dkim.key-service"
+	CodeKeyPKCS1           finding.Code = "dkim.key-pkcs1"
+	CodeMultipleKeyRecords finding.Code = "dkim.multiple-key-records"
+	CodeEd25519Only        finding.Code = "dkim.ed25519-only"
+	CodeDNSError           finding.Code = "dkim.dns-error"
+	CodeNoSelectorFound    finding.Code = "dkim.no-selector-found"
 
-	CodeUnsigned                 = "dkim.unsigned"
-	CodeBodyHashMismatch         = "dkim.body-hash-mismatch"
-	CodeSignatureInvalid         = "dkim.signature-invalid"
-	CodeSignatureUnverifiable    = "dkim.signature-unverifiable"
-	CodeExpired                  = "dkim.expired"
-	CodeLengthTag                = "dkim.length-tag"
-	CodeFromNotSigned            = "dkim.from-not-signed"
-	CodeListUnsubscribeNotSigned = "dkim.list-unsubscribe-not-signed"
-	CodeNotAligned               = "dkim.not-aligned"
-	CodeAlignedPass              = "dkim.aligned-pass"
+	CodeUnsigned                 finding.Code = "dkim.unsigned"
+	CodeBodyHashMismatch         finding.Code = "dkim.body-hash-mismatch"
+	CodeSignatureInvalid         finding.Code = "dkim.signature-invalid"
+	CodeSignatureUnverifiable    finding.Code = "dkim.signature-unverifiable"
+	CodeExpired                  finding.Code = "dkim.expired"
+	CodeLengthTag                finding.Code = "dkim.length-tag"
+	CodeFromNotSigned            finding.Code = "dkim.from-not-signed"
+	CodeListUnsubscribeNotSigned finding.Code = "dkim.list-unsubscribe-not-signed"
+	CodeNotAligned               finding.Code = "dkim.not-aligned"
+	CodeAlignedPass              finding.Code = "dkim.aligned-pass"
 )

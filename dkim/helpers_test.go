@@ -69,8 +69,8 @@ func rawEd(pub ed25519.PublicKey) string {
 }
 
 // codes lists the finding codes, in order.
-func codes(fs []Finding) []string {
-	out := []string{}
+func codes(fs []Finding) []Code {
+	out := []Code{}
 	for _, f := range fs {
 		out = append(out, f.Code)
 	}

@@ -194,7 +194,7 @@ func TestVerifyMessageInteropFacts(t *testing.T) {
 	t.Run("a 1024-bit key passes with the short-key warning", func(t *testing.T) {
 		res := read(t, "rsa1024-relaxed-simple.eml")
 		assert.Equal(t, 1024, res.Signatures[0].KeyBits)
-		assert.Equal(t, []string{CodeKeyShort, CodeAlignedPass}, codes(res.AllFindings()))
+		assert.Equal(t, []Code{CodeKeyShort, CodeAlignedPass}, codes(res.AllFindings()))
 	})
 	t.Run("over-signing is reported as written", func(t *testing.T) {
 		s := read(t, "oversigned-from.eml").Signatures[0]
@@ -225,13 +225,13 @@ func TestVerifyMessageInteropFacts(t *testing.T) {
 		res := read(t, "identity-local-part-b-equals.eml")
 		s := res.Signatures[0]
 		assert.Contains(t, s.Detail, "i=")
-		assert.Equal(t, []string{CodeSignatureUnverifiable}, codes(res.AllFindings()))
+		assert.Equal(t, []Code{CodeSignatureUnverifiable}, codes(res.AllFindings()))
 	})
 	t.Run("d= and i= differing only in case is reported as not checkable, with a warning", func(t *testing.T) {
 		res := read(t, "identity-domain-case.eml")
 		assert.Equal(t, "example.com", res.Signatures[0].Domain)
 		assert.Contains(t, res.Signatures[0].Detail, "d=Example.COM")
-		assert.Equal(t, []string{CodeSignatureUnverifiable}, codes(res.AllFindings()))
+		assert.Equal(t, []Code{CodeSignatureUnverifiable}, codes(res.AllFindings()))
 	})
 	t.Run("a bad relaxed signature over U+00A0 names it as the likely cause", func(t *testing.T) {
 		s := read(t, "nodemailer-nbsp-relaxed-relaxed.eml").Signatures[0]

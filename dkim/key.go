@@ -234,7 +234,7 @@ func LintKey(name, record string) (*Key, []Finding) {
 		}}
 	}
 	var out []Finding
-	add := func(code string, sev Severity, ref, fix, format string, args ...any) {
+	add := func(code Code, sev Severity, ref, fix, format string, args ...any) {
 		out = append(out, Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Fix: fix, Ref: ref, Evidence: ev("")})
 	}
 	if k.Revoked {
@@ -297,7 +297,7 @@ func LintKey(name, record string) (*Key, []Finding) {
 // lintRSASize applies RFC 8301 §3.2: signers MUST use at least 1024 bits and SHOULD
 // use 2048; verifiers MUST NOT accept keys under 1024 bits, and need only handle up to
 // 4096.
-func lintRSASize(k *Key, name string, add func(code string, sev Severity, ref, fix, format string, args ...any)) {
+func lintRSASize(k *Key, name string, add func(code Code, sev Severity, ref, fix, format string, args ...any)) {
 	const fix = "Generate a 2048-bit RSA key and publish it under a new selector: v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>"
 	switch {
 	case k.Bits < 1024:

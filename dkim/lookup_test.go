@@ -28,32 +28,32 @@ func TestLookupKey(t *testing.T) {
 		name     string
 		selector string
 		status   KeyStatus
-		codes    []string
+		codes    []Code
 		check    func(t *testing.T, kr *KeyResult)
 	}{
-		{"a published key is found and linted clean", "s1", KeyFound, []string{}, func(t *testing.T, kr *KeyResult) {
+		{"a published key is found and linted clean", "s1", KeyFound, []Code{}, func(t *testing.T, kr *KeyResult) {
 			require.NotNil(t, kr.Key)
 			assert.Equal(t, 2048, kr.Key.Bits)
 			assert.Empty(t, kr.CNAME)
 			assert.Equal(t, []string{good}, kr.Records)
 		}},
-		{"a key behind a CNAME is found and the target reported", "selector1", KeyFound, []string{}, func(t *testing.T, kr *KeyResult) {
+		{"a key behind a CNAME is found and the target reported", "selector1", KeyFound, []Code{}, func(t *testing.T, kr *KeyResult) {
 			assert.Equal(t, "selector1-example-com._domainkey.tenant.example.net", kr.CNAME)
 			require.NotNil(t, kr.Key)
 		}},
-		{"two records at one name are reported", "two", KeyFound, []string{CodeMultipleKeyRecords, CodeKeyRevoked}, nil},
-		{"a revoked key is reported", "old", KeyFound, []string{CodeKeyRevoked}, nil},
-		{"an unusable record is a syntax error", "broken", KeyFound, []string{CodeKeySyntax}, func(t *testing.T, kr *KeyResult) {
+		{"two records at one name are reported", "two", KeyFound, []Code{CodeMultipleKeyRecords, CodeKeyRevoked}, nil},
+		{"a revoked key is reported", "old", KeyFound, []Code{CodeKeyRevoked}, nil},
+		{"an unusable record is a syntax error", "broken", KeyFound, []Code{CodeKeySyntax}, func(t *testing.T, kr *KeyResult) {
 			assert.Nil(t, kr.Key)
 		}},
-		{"a selector without a key is missing", "nope", KeyMissing, []string{CodeKeyMissing}, func(t *testing.T, kr *KeyResult) {
+		{"a selector without a key is missing", "nope", KeyMissing, []Code{CodeKeyMissing}, func(t *testing.T, kr *KeyResult) {
 			assert.Equal(t, "NXDOMAIN", kr.Rcode)
 		}},
-		{"a CNAME to a name without a key is reported with its target", "dangling", KeyMissing, []string{CodeKeyMissing}, func(t *testing.T, kr *KeyResult) {
+		{"a CNAME to a name without a key is reported with its target", "dangling", KeyMissing, []Code{CodeKeyMissing}, func(t *testing.T, kr *KeyResult) {
 			assert.Equal(t, "dangling-example-com._domainkey.tenant.example.net", kr.CNAME)
 			assert.Contains(t, kr.Findings[0].Message, "alias (CNAME) of dangling-example-com._domainkey.tenant.example.net")
 		}},
-		{"a SERVFAIL is a DNS error marked incomplete", "fail", KeyDNSError, []string{CodeDNSError}, func(t *testing.T, kr *KeyResult) {
+		{"a SERVFAIL is a DNS error marked incomplete", "fail", KeyDNSError, []Code{CodeDNSError}, func(t *testing.T, kr *KeyResult) {
 			assert.Equal(t, "SERVFAIL", kr.Rcode)
 			assert.True(t, kr.Findings[0].Incomplete)
 			assert.Error(t, kr.Err())
@@ -103,5 +103,5 @@ func TestLookupKeyWithNetResolver(t *testing.T) {
 	kr, err = LookupKey(context.Background(), r, "example.com", "nope")
 	require.NoError(t, err)
 	assert.Equal(t, KeyMissing, kr.Status)
-	assert.Equal(t, []string{CodeKeyMissing}, codes(kr.Findings))
+	assert.Equal(t, []Code{CodeKeyMissing}, codes(kr.Findings))
 }

@@ -522,7 +522,7 @@ func signatureFindings(s *Signature, st sigTags) []Finding {
 			out = append(out, f)
 		}
 	}
-	add := func(code string, sev Severity, ref, fix, format string, args ...any) {
+	add := func(code Code, sev Severity, ref, fix, format string, args ...any) {
 		out = append(out, Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Fix: fix, Ref: ref, Evidence: ev})
 	}
 	if s.BodyLength != nil {

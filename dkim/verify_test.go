@@ -100,90 +100,90 @@ func TestVerifyMessageOutcomes(t *testing.T) {
 		msg     func(t *testing.T) string
 		result  Outcome
 		reason  Reason
-		codes   []string
+		codes   []Code
 		aligned bool
 	}{
 		{"an RSA 2048 relaxed signature passes and is aligned",
 			func(t *testing.T) string { return sign(t, plainMessage) },
-			Pass, "", []string{CodeAlignedPass}, true},
+			Pass, "", []Code{CodeAlignedPass}, true},
 		{"an RSA 1024 simple signature passes with a short-key warning",
 			func(t *testing.T) string {
 				return sign(t, plainMessage, withKey(rsa1024), withSelector("r1024"), withCanon(msgauth.CanonicalizationSimple, msgauth.CanonicalizationSimple))
 			},
-			Pass, "", []string{CodeKeyShort, CodeAlignedPass}, true},
+			Pass, "", []Code{CodeKeyShort, CodeAlignedPass}, true},
 		{"an Ed25519 relaxed/simple signature passes",
 			func(t *testing.T) string {
 				return sign(t, plainMessage, withKey(edPrivate), withSelector("ed"), withCanon(msgauth.CanonicalizationRelaxed, msgauth.CanonicalizationSimple))
 			},
-			Pass, "", []string{CodeAlignedPass}, true},
+			Pass, "", []Code{CodeAlignedPass}, true},
 		{"a changed body is a body hash mismatch",
 			func(t *testing.T) string {
 				return strings.Replace(sign(t, plainMessage), "numbers are attached", "numbers are wrong", 1)
 			},
-			Fail, ReasonBodyHashMismatch, []string{CodeBodyHashMismatch}, false},
+			Fail, ReasonBodyHashMismatch, []Code{CodeBodyHashMismatch}, false},
 		{"a changed signed header is a bad signature",
 			func(t *testing.T) string {
 				return strings.Replace(sign(t, plainMessage), "Subject: Quarterly numbers", "Subject: Quarterly numbers!", 1)
 			},
-			Fail, ReasonBadSignature, []string{CodeSignatureInvalid}, false},
+			Fail, ReasonBadSignature, []Code{CodeSignatureInvalid}, false},
 		{"an added body footer under simple canonicalization is a body hash mismatch",
 			func(t *testing.T) string {
 				return sign(t, plainMessage, withCanon(msgauth.CanonicalizationSimple, msgauth.CanonicalizationSimple)) + "-- \r\nSent via list\r\n"
 			},
-			Fail, ReasonBodyHashMismatch, []string{CodeBodyHashMismatch}, false},
+			Fail, ReasonBodyHashMismatch, []Code{CodeBodyHashMismatch}, false},
 		{"a signature with l= is refused by policy",
 			func(t *testing.T) string { return editSignature(t, sign(t, plainMessage), " v=1;", " v=1; l=10;") },
-			Policy, ReasonLengthTag, []string{CodeLengthTag}, false},
+			Policy, ReasonLengthTag, []Code{CodeLengthTag}, false},
 		{"an rsa-sha1 signature is refused by policy",
 			func(t *testing.T) string {
 				return editSignature(t, sign(t, plainMessage), "a=rsa-sha256", "a=rsa-sha1")
 			},
-			Policy, ReasonSHA1, []string{CodeSignatureInvalid}, false},
+			Policy, ReasonSHA1, []Code{CodeSignatureInvalid}, false},
 		{"a key under 1024 bits is refused by policy",
 			func(t *testing.T) string { return sign(t, plainMessage, withSelector("short")) },
-			Policy, ReasonShortKey, []string{CodeKeyWeak}, false},
+			Policy, ReasonShortKey, []Code{CodeKeyWeak}, false},
 		{"a missing key is reported as missing",
 			func(t *testing.T) string { return sign(t, plainMessage, withSelector("gone")) },
-			PermError, ReasonKeyMissing, []string{CodeKeyMissing}, false},
+			PermError, ReasonKeyMissing, []Code{CodeKeyMissing}, false},
 		{"a revoked key is reported as revoked",
 			func(t *testing.T) string { return sign(t, plainMessage, withSelector("old")) },
-			PermError, ReasonKeyRevoked, []string{CodeKeyRevoked}, false},
+			PermError, ReasonKeyRevoked, []Code{CodeKeyRevoked}, false},
 		{"a key of the wrong type cannot be used",
 			func(t *testing.T) string { return sign(t, plainMessage, withSelector("wrongtype")) },
-			PermError, ReasonKeyUnusable, []string{CodeKeyTypeMismatch, CodeSignatureInvalid}, false},
+			PermError, ReasonKeyUnusable, []Code{CodeKeyTypeMismatch, CodeSignatureInvalid}, false},
 		{"a SERVFAIL on the key is a temporary error",
 			func(t *testing.T) string { return sign(t, plainMessage, withSelector("fail")) },
-			TempError, ReasonDNSError, []string{CodeDNSError}, false},
+			TempError, ReasonDNSError, []Code{CodeDNSError}, false},
 		{"a signature that does not cover From is ignored",
 			func(t *testing.T) string {
 				return editSignature(t, sign(t, plainMessage, withHeaders("From", "To", "Subject")), "h=From:", "h=Date:")
 			},
-			PermError, ReasonFromNotSigned, []string{CodeFromNotSigned}, false},
+			PermError, ReasonFromNotSigned, []Code{CodeFromNotSigned}, false},
 		{"a signature without bh= is a syntax error",
 			func(t *testing.T) string { return editSignature(t, sign(t, plainMessage), " bh=", " xh=") },
-			PermError, ReasonSyntax, []string{CodeSignatureInvalid}, false},
+			PermError, ReasonSyntax, []Code{CodeSignatureInvalid}, false},
 		{"an expiry before the signing time is a syntax error",
 			func(t *testing.T) string { return editSignature(t, sign(t, plainMessage), " v=1;", " v=1; x=1;") },
-			PermError, ReasonSyntax, []string{CodeSignatureInvalid}, false},
+			PermError, ReasonSyntax, []Code{CodeSignatureInvalid}, false},
 		{"a t=s key refuses an identity in a subdomain",
 			func(t *testing.T) string {
 				return sign(t, plainMessage, withSelector("strict"), withIdentifier("news@mail.example.com"))
 			},
-			PermError, ReasonKeyUnusable, []string{CodeKeyStrict, CodeSignatureInvalid}, false},
+			PermError, ReasonKeyUnusable, []Code{CodeKeyStrict, CodeSignatureInvalid}, false},
 		{"a t=s key accepts an identity at d= itself",
 			func(t *testing.T) string {
 				return sign(t, plainMessage, withSelector("strict"), withIdentifier("news@example.com"))
 			},
-			Pass, "", []string{CodeKeyStrict, CodeAlignedPass}, true},
+			Pass, "", []Code{CodeKeyStrict, CodeAlignedPass}, true},
 		{"a valid signature by another domain is not aligned",
 			func(t *testing.T) string { return sign(t, plainMessage, withDomain("esp.example.net")) },
-			Pass, "", []string{CodeNotAligned}, false},
+			Pass, "", []Code{CodeNotAligned}, false},
 		{"a signature by a subdomain is aligned in relaxed mode",
 			func(t *testing.T) string { return sign(t, plainMessage, withDomain("mail.example.com")) },
-			Pass, "", []string{CodeAlignedPass}, true},
+			Pass, "", []Code{CodeAlignedPass}, true},
 		{"a pass with a testing key counts as unsigned for alignment",
 			func(t *testing.T) string { return sign(t, plainMessage, withSelector("testing")) },
-			Pass, "", []string{CodeKeyTesting}, false},
+			Pass, "", []Code{CodeKeyTesting}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,7 +210,7 @@ func TestVerifyMessageExpiry(t *testing.T) {
 	assert.Equal(t, Fail, s.Result)
 	assert.Equal(t, ReasonExpired, s.Reason)
 	assert.True(t, s.Expired)
-	assert.Equal(t, []string{CodeExpired}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeExpired}, codes(res.AllFindings()))
 
 	res, err = VerifyMessage(context.Background(), r, strings.NewReader(signed))
 	require.NoError(t, err)
@@ -238,7 +238,7 @@ func TestVerifyMessageReportsSignatureFacts(t *testing.T) {
 	assert.Nil(t, s.BodyLength)
 	assert.Equal(t, Pass, s.Result)
 	assert.True(t, s.Aligned)
-	assert.Equal(t, []string{CodeAlignedPass}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeAlignedPass}, codes(res.AllFindings()))
 }
 
 func TestVerifyMessageWantsListUnsubscribeSigned(t *testing.T) {
@@ -247,7 +247,7 @@ func TestVerifyMessageWantsListUnsubscribeSigned(t *testing.T) {
 	res, err := VerifyMessage(context.Background(), r, strings.NewReader(signed))
 	require.NoError(t, err)
 	assert.Equal(t, Coverage{From: true, Subject: true}, res.Signatures[0].Coverage)
-	assert.Equal(t, []string{CodeAlignedPass, CodeListUnsubscribeNotSigned}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeAlignedPass, CodeListUnsubscribeNotSigned}, codes(res.AllFindings()))
 }
 
 func TestVerifyMessageUnsigned(t *testing.T) {
@@ -255,7 +255,7 @@ func TestVerifyMessageUnsigned(t *testing.T) {
 	res, err := VerifyMessage(context.Background(), r, strings.NewReader(plainMessage))
 	require.NoError(t, err)
 	assert.Empty(t, res.Signatures)
-	assert.Equal(t, []string{CodeUnsigned}, codes(res.Findings))
+	assert.Equal(t, []Code{CodeUnsigned}, codes(res.Findings))
 }
 
 func TestVerifyMessageKeepsSignaturesApart(t *testing.T) {
@@ -271,7 +271,7 @@ func TestVerifyMessageKeepsSignaturesApart(t *testing.T) {
 	assert.Equal(t, PermError, res.Signatures[1].Result)
 	assert.Equal(t, ReasonKeyMissing, res.Signatures[1].Reason)
 	assert.False(t, res.Aligned)
-	assert.Equal(t, []string{CodeKeyMissing, CodeNotAligned}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeKeyMissing, CodeNotAligned}, codes(res.AllFindings()))
 }
 
 func TestVerifyMessageAlignmentIsConfigurable(t *testing.T) {
@@ -281,7 +281,7 @@ func TestVerifyMessageAlignmentIsConfigurable(t *testing.T) {
 	res, err := VerifyMessage(context.Background(), r, strings.NewReader(signed), WithAlignment(strict))
 	require.NoError(t, err)
 	assert.False(t, res.Aligned)
-	assert.Equal(t, []string{CodeNotAligned}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeNotAligned}, codes(res.AllFindings()))
 
 	relaxed := func(from, d string) bool {
 		a, _ := publicsuffix.EffectiveTLDPlusOne(from)
@@ -301,7 +301,7 @@ func TestVerifyMessageNeedsOneFromDomain(t *testing.T) {
 	assert.Empty(t, res.FromDomain)
 	assert.Contains(t, res.FromError, "2 addresses")
 	assert.Equal(t, Pass, res.Signatures[0].Result)
-	assert.Equal(t, []string{CodeNotAligned}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeNotAligned}, codes(res.AllFindings()))
 }
 
 func TestVerifyMessageRFC8463Example(t *testing.T) {
@@ -325,7 +325,7 @@ func TestVerifyMessageRFC8463Example(t *testing.T) {
 	assert.Equal(t, Pass, rsa.Result, rsa.Detail)
 	assert.Equal(t, 1024, rsa.KeyBits)
 	assert.True(t, res.Aligned)
-	assert.Equal(t, []string{CodeKeyShort, CodeAlignedPass}, codes(res.AllFindings()))
+	assert.Equal(t, []Code{CodeKeyShort, CodeAlignedPass}, codes(res.AllFindings()))
 }
 
 func TestVerifyMessageBadInput(t *testing.T) {

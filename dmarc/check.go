@@ -145,7 +145,7 @@ func (c *checker) lookupFindings(disc *Discovery) {
 	for _, l := range disc.Lookups {
 		if l.Failed() {
 			c.add(Finding{
-				Code: "dmarc.dns-error", Severity: finding.Error, Incomplete: true,
+				Code: CodeDNSError, Severity: finding.Error, Incomplete: true,
 				Message: fmt.Sprintf("the TXT lookup of %s failed (%v), so the DMARC policy that applies is not certain", l.Name, l.Err),
 				Fix:     "Make the domain's name servers answer TXT queries for " + l.Name + ".",
 				Ref:     "RFC 9989 §4.10.1", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Rcode: rcodeOf(l.Err)},
@@ -158,7 +158,7 @@ func (c *checker) lookupFindings(disc *Discovery) {
 		}
 		if len(l.DMARC) > 1 {
 			c.add(Finding{
-				Code: "dmarc.multiple-records", Severity: finding.Error,
+				Code: CodeMultipleRecords, Severity: finding.Error,
 				Message: fmt.Sprintf("%s has %d DMARC records; receivers discard them all, so %s has no usable policy there", l.Name, len(l.DMARC), l.Domain),
 				Fix:     "Keep exactly one v=DMARC1 TXT record at " + l.Name + ".",
 				Ref:     "RFC 9989 §4.10", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Records: l.DMARC},
@@ -166,7 +166,7 @@ func (c *checker) lookupFindings(disc *Discovery) {
 		}
 		if len(l.DMARC) == 1 && l.ParseError != nil {
 			c.add(Finding{
-				Code: "dmarc.syntax", Severity: finding.Error,
+				Code: CodeSyntax, Severity: finding.Error,
 				Message: fmt.Sprintf("the DMARC record at %s is not valid (%v), so receivers ignore it", l.Name, l.ParseError),
 				Fix:     "Publish a record that starts with \"v=DMARC1;\", e.g. \"v=DMARC1; p=none; rua=mailto:dmarc-reports@" + l.Domain + "\".",
 				Ref:     "RFC 9989 §4.8", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Records: l.DMARC, Detail: l.ParseError.Error()},
@@ -186,7 +186,7 @@ func (c *checker) lookupFindings(disc *Discovery) {
 					msg = err.Error()
 				}
 				c.add(Finding{
-					Code: "dmarc.syntax", Severity: finding.Error,
+					Code: CodeSyntax, Severity: finding.Error,
 					Message: fmt.Sprintf("%s holds %q, meant as a DMARC record, but receivers ignore it: %s", l.Name, truncate(t, 60), msg),
 					Fix:     "The record must start with exactly \"v=DMARC1;\" (upper case), e.g. \"v=DMARC1; p=none; rua=mailto:dmarc-reports@" + l.Domain + "\".",
 					Ref:     "RFC 9989 §4.7, §4.8", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Records: []string{t}},
@@ -195,7 +195,7 @@ func (c *checker) lookupFindings(disc *Discovery) {
 			}
 			if isSPF(t) {
 				c.add(Finding{
-					Code: "dmarc.spf-at-dmarc", Severity: finding.Warning,
+					Code: CodeSPFAtDMARC, Severity: finding.Warning,
 					Message: fmt.Sprintf("%s holds an SPF record; SPF belongs at %s, and here it is ignored", l.Name, l.Domain),
 					Fix:     "Move the SPF record to " + l.Domain + " and keep only the DMARC record at " + l.Name + ".",
 					Ref:     "RFC 9989 §4.5, RFC 7208 §3", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Records: []string{t}},
@@ -203,7 +203,7 @@ func (c *checker) lookupFindings(disc *Discovery) {
 				continue
 			}
 			c.add(Finding{
-				Code: "dmarc.unrelated-txt", Severity: finding.Info,
+				Code: CodeUnrelatedTXT, Severity: finding.Info,
 				Message: fmt.Sprintf("%s holds a TXT record that is not DMARC (%q); receivers ignore it", l.Name, truncate(t, 60)),
 				Fix:     "Remove it unless another tool needs it; if it was meant as the DMARC record, it must start with \"v=DMARC1\".",
 				Ref:     "RFC 9989 §4.10", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Records: []string{t}},
@@ -226,7 +226,7 @@ func (c *checker) missing(disc *Discovery) {
 		covers = " (it covers " + d + " too)"
 	}
 	c.add(Finding{
-		Code: "dmarc.missing", Severity: finding.Error, Incomplete: inc,
+		Code: CodeMissing, Severity: finding.Error, Incomplete: inc,
 		Message: fmt.Sprintf("no DMARC policy applies to %s: %s", d, disc.RFC9989.Reason),
 		Fix:     fmt.Sprintf("Publish a TXT record at _dmarc.%s: \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\"%s, then move to p=quarantine or p=reject once reports show all your mail passes.", org, org, covers),
 		Ref:     "RFC 9989 §4.10.1", Evidence: &finding.Evidence{Name: "_dmarc." + d, Type: "TXT"},
@@ -242,7 +242,7 @@ func (c *checker) atApex(ctx context.Context, r Resolver, d string) {
 	for _, t := range txts {
 		if IsDMARC(t) {
 			c.add(Finding{
-				Code: "dmarc.record-at-apex", Severity: finding.Error,
+				Code: CodeRecordAtApex, Severity: finding.Error,
 				Message: fmt.Sprintf("a DMARC record is published at %s itself; receivers only look at _dmarc.%s", d, d),
 				Fix:     fmt.Sprintf("Move the record to _dmarc.%s: %q.", d, t),
 				Ref:     "RFC 9989 §4.5", Evidence: &finding.Evidence{Name: d, Type: "TXT", Records: []string{t}},
@@ -264,7 +264,7 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 			how = "the Public Suffix Domain (psd=y)"
 		}
 		c.add(Finding{
-			Code: "dmarc.inherited", Severity: finding.Info,
+			Code: CodeInherited, Severity: finding.Info,
 			Message: fmt.Sprintf("%s has no DMARC record of its own; the policy comes from %s, %s", disc.Domain, name, how),
 			Ref:     "RFC 9989 §4.10.1", Evidence: ev("source: " + string(o.Source)),
 		})
@@ -280,7 +280,7 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 		for _, tag := range []string{"sp", "np"} {
 			if rec.Explicit(tag) {
 				c.add(Finding{
-					Code: "dmarc.sp-ignored", Severity: finding.Info,
+					Code: CodeSPIgnored, Severity: finding.Info,
 					Message: fmt.Sprintf("%s=%s at %s is not used: subdomains of %s take their policy from _dmarc.%s, the Organizational Domain", tag, rec.value(tag), name, disc.Domain, o.SubdomainPolicyDomain),
 					Fix:     fmt.Sprintf("Set the subdomain policy at _dmarc.%s, or add psd=n here to make %s its own Organizational Domain.", o.SubdomainPolicyDomain, disc.Domain),
 					Ref:     "RFC 9989 §4.7, §4.10.2", Evidence: ev(tag + "=" + rec.value(tag)),
@@ -291,7 +291,7 @@ func (c *checker) recordFindings(disc *Discovery, o Outcome) {
 	c.policyFindings(disc, o)
 	if len(rec.AggregateURIs) == 0 {
 		c.add(Finding{
-			Code: "dmarc.no-rua", Severity: finding.Warning,
+			Code: CodeNoRUA, Severity: finding.Warning,
 			Message: fmt.Sprintf("the record at %s asks for no aggregate reports, so you cannot see who sends mail as %s or whether it passes", name, disc.Domain),
 			Fix:     fmt.Sprintf("Add rua=mailto:dmarc-reports@%s: \"%s; rua=mailto:dmarc-reports@%s\"", o.PolicyDomain, rec.Suggested(), o.PolicyDomain),
 			Ref:     "RFC 9989 §4.7, RFC 9990", Evidence: ev(""),
@@ -307,10 +307,10 @@ func (c *checker) issueFindings(rec *Record, name string) {
 			Ref:      is.Ref,
 			Evidence: &finding.Evidence{Name: name, Type: "TXT", Records: []string{rec.Raw}, Detail: fmt.Sprintf("offset %d", is.Offset)},
 		}
-		if is.Code != "dmarc.uri-size-suffix" && is.Code != "dmarc.non-mailto-uri" {
+		if is.Code != CodeURISizeSuffix && is.Code != CodeNonMailtoURI {
 			f.Fix = "Publish: \"" + rec.Suggested() + "\""
 		}
-		if is.Code == "dmarc.legacy-tag" {
+		if is.Code == CodeLegacyTag {
 			f.Fix = "Remove " + is.Tag + "; RFC 9989 receivers ignore it. Suggested record: \"" + rec.Suggested() + "\""
 		}
 		c.add(f)
@@ -344,7 +344,7 @@ func (c *checker) policyFindings(disc *Discovery, o Outcome) {
 	}
 	if written == None {
 		c.add(Finding{
-			Code: "dmarc.policy-none", Severity: finding.Warning,
+			Code: CodePolicyNone, Severity: finding.Warning,
 			Message: fmt.Sprintf("the policy for %s is none: receivers only monitor, and mail that fails DMARC is delivered as usual", disc.Domain),
 			Fix:     "Once aggregate reports show all your mail passes DMARC, publish p=quarantine, then p=reject.",
 			Ref:     "RFC 9989 §4.7", Evidence: ev("p=" + string(rec.Policy)),
@@ -356,7 +356,7 @@ func (c *checker) policyFindings(disc *Discovery, o Outcome) {
 		}
 		if !rec.Testing {
 			c.add(Finding{
-				Code: "dmarc.subdomain-policy-none", Severity: finding.Warning,
+				Code: CodeSubdomainPolicyNone, Severity: finding.Warning,
 				Message: fmt.Sprintf("%s is protected, but the policy for its %s is none, so they can be spoofed", disc.Domain, which),
 				Fix:     fmt.Sprintf("Set %s=quarantine or %s=reject, or remove %s so p applies.", tag, tag, tag),
 				Ref:     "RFC 9989 §4.7", Evidence: ev(fmt.Sprintf("sp=%s np=%s", o.SubdomainPolicy, o.NonexistentPolicy)),
@@ -365,7 +365,7 @@ func (c *checker) policyFindings(disc *Discovery, o Outcome) {
 	}
 	if rec.Testing {
 		c.add(Finding{
-			Code: "dmarc.testing", Severity: finding.Warning,
+			Code: CodeTesting, Severity: finding.Warning,
 			Message: fmt.Sprintf("t=y: RFC 9989 receivers apply %s instead of %s to failing mail from %s; RFC 7489 receivers ignore t", o.Policy, written, disc.Domain),
 			Fix:     "Remove t=y once reports show your mail passes, so the published policy applies.",
 			Ref:     "RFC 9989 §4.7", Evidence: ev("t=y"),
@@ -386,7 +386,7 @@ func (c *checker) mismatch(disc *Discovery) {
 		return fmt.Sprintf("the record at _dmarc.%s (policy %s)", o.PolicyDomain, o.Policy)
 	}
 	c.add(Finding{
-		Code: "dmarc.discovery-mismatch", Severity: finding.Warning, Incomplete: disc.Incomplete,
+		Code: CodeDiscoveryMismatch, Severity: finding.Warning, Incomplete: disc.Incomplete,
 		Message: fmt.Sprintf("RFC 9989 receivers use %s, but RFC 7489 receivers use %s", describe(a), describe(b)),
 		Fix:     fmt.Sprintf("Publish exactly one DMARC record at _dmarc.%s so that both kinds of receiver find the same policy.", disc.Domain),
 		Ref:     "RFC 9989 §4.10, RFC 7489 §6.6.3",
@@ -437,7 +437,7 @@ func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string
 	txts, err := r.LookupTXT(ctx, name)
 	if err != nil && !isNotFound(err) {
 		c.add(Finding{
-			Code: "dmarc.external-unverified", Severity: finding.Warning, Incomplete: true,
+			Code: CodeExternalUnverified, Severity: finding.Warning, Incomplete: true,
 			Message: fmt.Sprintf("could not verify that %s accepts %s reports for %s: the lookup of %s failed (%v)", d.URI.Host, d.Tag, policyDomain, name, err),
 			Fix:     "Check again later; if it persists, ask the report receiver to fix its DNS.",
 			Ref:     "RFC 9990 §3, RFC 7489 §7.1", Evidence: &finding.Evidence{Name: name, Type: "TXT", Rcode: rcodeOf(err)},
@@ -450,7 +450,7 @@ func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string
 		}
 	}
 	c.add(Finding{
-		Code: "dmarc.external-unauthorized", Severity: finding.Error,
+		Code: CodeExternalUnauthorized, Severity: finding.Error,
 		Message: fmt.Sprintf("%s destination %s is outside %s and %s has no v=DMARC1 record, so receivers will not send reports there", d.Tag, d.URI.URI, policyDomain, name),
 		Fix:     fmt.Sprintf("Ask the operator of %s to publish TXT \"v=DMARC1\" at %s (or *._report._dmarc.%s), or use an address under %s.", d.URI.Host, name, d.URI.Host, policyDomain),
 		Ref:     "RFC 9990 §3, RFC 7489 §7.1", Evidence: &finding.Evidence{Name: name, Type: "TXT", Records: txts},
@@ -484,7 +484,7 @@ func (c *checker) mailState(ctx context.Context, r Resolver, d Destination) Mail
 	host := d.URI.Host
 	fail := func(qtype string, err error) MailState {
 		c.add(Finding{
-			Code: "dmarc.dns-error", Severity: finding.Warning, Incomplete: true,
+			Code: CodeDNSError, Severity: finding.Warning, Incomplete: true,
 			Message: fmt.Sprintf("could not check that %s receives mail for %s: the %s lookup failed (%v)", host, d.Tag, qtype, err),
 			Ref:     "RFC 5321 §5.1", Evidence: &finding.Evidence{Name: host, Type: qtype, Rcode: rcodeOf(err)},
 		})
@@ -492,7 +492,7 @@ func (c *checker) mailState(ctx context.Context, r Resolver, d Destination) Mail
 	}
 	noMail := func(why string) MailState {
 		c.add(Finding{
-			Code: "dmarc.rua-no-mx", Severity: finding.Error,
+			Code: CodeRUANoMX, Severity: finding.Error,
 			Message: fmt.Sprintf("%s destination %s cannot receive mail: %s", d.Tag, d.URI.Address, why),
 			Fix:     fmt.Sprintf("Publish MX records for %s, or send reports to a mailbox that receives mail.", host),
 			Ref:     "RFC 5321 §5.1, RFC 7505", Evidence: &finding.Evidence{Name: host, Type: "MX"},

@@ -24,8 +24,8 @@ func startZone(t *testing.T, file string) *dnstest.Server {
 func findingCodes(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
-		if !slices.Contains(out, f.Code) {
-			out = append(out, f.Code)
+		if !slices.Contains(out, string(f.Code)) {
+			out = append(out, string(f.Code))
 		}
 	}
 	slices.Sort(out)
@@ -143,7 +143,7 @@ func TestCheckTurnsATimeoutIntoIncompleteFindings(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.Discovery.Incomplete)
 	require.NotEmpty(t, res.Findings)
-	assert.Equal(t, "dmarc.dns-error", res.Findings[0].Code)
+	assert.Equal(t, CodeDNSError, res.Findings[0].Code)
 	assert.Equal(t, "timeout", res.Findings[0].Evidence.Rcode)
 	for _, f := range res.Findings {
 		if f.Severity == "error" {

@@ -467,7 +467,7 @@ func (r *Record) invalidPolicy(tags ...string) bool {
 		tags = []string{"p", "sp", "np"}
 	}
 	for _, is := range r.Issues {
-		if is.Code == "dmarc.invalid-value" && slices.Contains(tags, is.Tag) {
+		if is.Code == CodeInvalidValue && slices.Contains(tags, is.Tag) {
 			return true
 		}
 	}

@@ -13,6 +13,9 @@ import (
 // Finding is the one diagnostic type every mailcheck package reports.
 type Finding = finding.Finding
 
+// Code identifies a kind of finding (see the package's Code constants).
+type Code = finding.Code
+
 // Severity says how much a Finding matters.
 type Severity = finding.Severity
 
@@ -104,7 +107,7 @@ type Tag struct {
 // record still applies, but the tag in question does not mean what its author meant.
 type Issue struct {
 	// Code is the finding code, e.g. "dmarc.invalid-value".
-	Code string `json:"code"`
+	Code Code `json:"code"`
 	// Severity is info, warning or error.
 	Severity Severity `json:"severity"`
 	// Tag is the tag concerned, if any.
@@ -215,7 +218,7 @@ func Parse(txt string) (*Record, error) {
 	}
 	if txt != "" && (txt[0] == ' ' || txt[0] == '\t') {
 		// RFC 9989 §4.8: dmarc-record starts with dmarc-version, no whitespace first.
-		r.issue("dmarc.leading-whitespace", finding.Warning, "", "", 0,
+		r.issue(CodeLeadingWhitespace, finding.Warning, "", "", 0,
 			"the record starts with whitespace; receivers that match the prefix \"v=DMARC1\" literally ignore it", "RFC 9989 §4.8")
 	}
 	segs := splitSegments(txt)
@@ -227,7 +230,7 @@ func Parse(txt string) (*Record, error) {
 			}
 			if !last {
 				// RFC 9989 §4.8: dmarc-sep is *WSP ";" *WSP, so ";;" is not allowed.
-				r.issue("dmarc.syntax", finding.Warning, "", "", seg.off,
+				r.issue(CodeSyntax, finding.Warning, "", "", seg.off,
 					fmt.Sprintf("empty tag between two semicolons at offset %d", seg.off), "RFC 9989 §4.8")
 			}
 			continue
@@ -238,7 +241,7 @@ func Parse(txt string) (*Record, error) {
 			if len(r.Tags) == 0 {
 				return nil, &SyntaxError{Offset: seg.off + i, Msg: "a line break is not allowed in a DMARC record"}
 			}
-			r.issue("dmarc.syntax", finding.Error, "", seg.text, seg.off+i,
+			r.issue(CodeSyntax, finding.Error, "", seg.text, seg.off+i,
 				fmt.Sprintf("syntax error at offset %d: a line break is not allowed in a DMARC record; receivers ignore this part of the record", seg.off+i), "RFC 9989 §4.8")
 			continue
 		}
@@ -254,7 +257,7 @@ func Parse(txt string) (*Record, error) {
 			if i == 0 {
 				return nil, &SyntaxError{Offset: off, Msg: msg}
 			}
-			r.issue("dmarc.syntax", finding.Error, "", seg.text, off,
+			r.issue(CodeSyntax, finding.Error, "", seg.text, off,
 				fmt.Sprintf("syntax error at offset %d: %s; receivers ignore this part of the record", off, msg), "RFC 9989 §4.8")
 			continue
 		}
@@ -294,7 +297,7 @@ func splitSegments(txt string) []segment {
 	return append(out, segment{txt[start:], start})
 }
 
-func (r *Record) issue(code string, sev Severity, tag, value string, off int, msg, ref string) {
+func (r *Record) issue(code Code, sev Severity, tag, value string, off int, msg, ref string) {
 	r.Issues = append(r.Issues, Issue{Code: code, Severity: sev, Tag: tag, Value: value, Offset: off, Message: msg, Ref: ref})
 }
 
@@ -307,7 +310,7 @@ func (r *Record) invalid(t Tag, want string) {
 		consequence = "receivers then treat the whole record as p=none if rua holds a valid URI, and ignore it otherwise"
 		ref = "RFC 9989 §4.8, §4.10.1"
 	}
-	r.issue("dmarc.invalid-value", finding.Error, t.Name, t.Value, t.Offset,
+	r.issue(CodeInvalidValue, finding.Error, t.Name, t.Value, t.Offset,
 		fmt.Sprintf("%s=%q is not valid (want %s); %s", t.Name, t.Value, want, consequence), ref)
 }
 
@@ -315,19 +318,19 @@ func (r *Record) invalid(t Tag, want string) {
 func (r *Record) apply(t Tag, index int) {
 	if !isKnownTag(t.Name) {
 		// RFC 9989 §4.7: unknown tags MUST be ignored.
-		r.issue("dmarc.unknown-tag", finding.Warning, t.Name, t.Value, t.Offset,
+		r.issue(CodeUnknownTag, finding.Warning, t.Name, t.Value, t.Offset,
 			fmt.Sprintf("unknown tag %q is ignored by receivers", t.Name), "RFC 9989 §4.7")
 		return
 	}
 	for _, prev := range r.Tags[:index] {
 		if prev.Name == t.Name {
-			r.issue("dmarc.duplicate-tag", finding.Error, t.Name, t.Value, t.Offset,
+			r.issue(CodeDuplicateTag, finding.Error, t.Name, t.Value, t.Offset,
 				fmt.Sprintf("tag %q appears more than once; receivers disagree on which value counts, and some discard the record", t.Name), "RFC 9989 §4.8")
 			return
 		}
 	}
 	if legacyTags[t.Name] {
-		r.issue("dmarc.legacy-tag", finding.Info, t.Name, t.Value, t.Offset,
+		r.issue(CodeLegacyTag, finding.Info, t.Name, t.Value, t.Offset,
 			fmt.Sprintf("tag %q was removed by RFC 9989; only RFC 7489 receivers read it", t.Name), "RFC 9989 Appendix C.5.2")
 	}
 	v := strings.ToLower(t.Value) // RFC 9989 §4.8: ABNF literals are case-insensitive
@@ -347,7 +350,7 @@ func (r *Record) apply(t Tag, index int) {
 			r.Policy = p
 			if index != 1 {
 				// RFC 7489 §6.4 ABNF: dmarc-record = dmarc-version dmarc-sep [dmarc-request] ...
-				r.issue("dmarc.p-not-second", finding.Warning, t.Name, t.Value, t.Offset,
+				r.issue(CodePNotSecond, finding.Warning, t.Name, t.Value, t.Offset,
 					"p is not the tag right after v; RFC 7489 receivers with a strict parser reject the record", "RFC 7489 §6.4")
 			}
 		case "sp":
@@ -398,7 +401,7 @@ func (r *Record) apply(t Tag, index int) {
 			r.FailureURIs = uris
 		}
 		if len(uris) > 2 {
-			r.issue("dmarc.too-many-uris", finding.Warning, t.Name, t.Value, t.Offset,
+			r.issue(CodeTooManyURIs, finding.Warning, t.Name, t.Value, t.Offset,
 				fmt.Sprintf("%s lists %d URIs; receivers need only send to two and may drop the rest", t.Name, len(uris)), "RFC 7489 §6.2")
 		}
 	case "pct":
@@ -409,7 +412,7 @@ func (r *Record) apply(t Tag, index int) {
 		}
 		r.Percent = n
 		if n < 100 {
-			r.issue("dmarc.pct-partial", finding.Warning, t.Name, t.Value, t.Offset,
+			r.issue(CodePctPartial, finding.Warning, t.Name, t.Value, t.Offset,
 				fmt.Sprintf("pct=%d: RFC 7489 receivers apply the policy to only %d%% of failing mail and a weaker one to the rest; RFC 9989 receivers ignore pct", n, n), "RFC 7489 §6.6.4")
 		}
 	case "rf":
@@ -436,14 +439,14 @@ func (r *Record) finish() {
 	if !r.explicit["p"] {
 		// RFC 9989 §4.7: a missing p is treated as p=none. RFC 7489 §6.3 made p
 		// REQUIRED, so older receivers ignore the record unless rua is valid.
-		r.issue("dmarc.missing-p", finding.Warning, "p", "", len(r.Raw),
+		r.issue(CodeMissingP, finding.Warning, "p", "", len(r.Raw),
 			"the record has no p tag: RFC 9989 receivers treat it as p=none, RFC 7489 receivers apply no policy unless rua holds a valid URI", "RFC 9989 §4.7, RFC 7489 §6.6.3")
 	}
 	if r.explicit["fo"] && len(r.FailureURIs) == 0 {
 		// RFC 9989 §4.7: fo MUST be ignored without ruf.
 		for _, t := range r.Tags {
 			if t.Name == "fo" {
-				r.issue("dmarc.fo-without-ruf", finding.Info, "fo", t.Value, t.Offset,
+				r.issue(CodeFoWithoutRUF, finding.Info, "fo", t.Value, t.Offset,
 					"fo is set but there is no valid ruf, so receivers ignore it", "RFC 9989 §4.7")
 				break
 			}

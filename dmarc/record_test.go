@@ -12,7 +12,7 @@ import (
 func codes(issues []Issue) []string {
 	var out []string
 	for _, i := range issues {
-		out = append(out, i.Code)
+		out = append(out, string(i.Code))
 	}
 	return out
 }

@@ -46,7 +46,7 @@ func joinURIs(us []URI) string {
 func parseURIList(t Tag) ([]URI, []Issue) {
 	var uris []URI
 	var issues []Issue
-	add := func(code string, sev Severity, value string, off int, msg, ref string) {
+	add := func(code Code, sev Severity, value string, off int, msg, ref string) {
 		issues = append(issues, Issue{Code: code, Severity: sev, Tag: t.Name, Value: value, Offset: off, Message: msg, Ref: ref})
 	}
 	start := 0
@@ -60,17 +60,17 @@ func parseURIList(t Tag) ([]URI, []Issue) {
 		start = i + 1
 		u, err := parseURI(raw)
 		if err != nil {
-			add("dmarc.invalid-uri", finding.Error, raw, off,
+			add(CodeInvalidURI, finding.Error, raw, off,
 				fmt.Sprintf("%s URI %q is not valid: %v; receivers skip it", t.Name, raw, err), "RFC 9989 §4.8")
 			continue
 		}
 		if u.Size != "" {
 			// RFC 9989 §4.8: obs-dmarc-report-size; reporters should ignore it.
-			add("dmarc.uri-size-suffix", finding.Info, raw, off,
+			add(CodeURISizeSuffix, finding.Info, raw, off,
 				fmt.Sprintf("%s URI %q has the size limit \"!%s\", which RFC 9989 made obsolete; RFC 7489 receivers still skip reports larger than %d bytes", t.Name, raw, u.Size, u.MaxBytes), "RFC 9989 §4.8, RFC 7489 §6.2")
 		}
 		if u.Scheme != "mailto" {
-			add("dmarc.non-mailto-uri", finding.Warning, raw, off,
+			add(CodeNonMailtoURI, finding.Warning, raw, off,
 				fmt.Sprintf("%s URI %q uses the %s scheme; receivers must support only mailto: and ignore other schemes", t.Name, raw, u.Scheme), "RFC 9989 §4.7")
 		}
 		uris = append(uris, u)

@@ -53,7 +53,7 @@ func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error)
 	if ans.Rcode == dns.RcodeNameError {
 		res.NXDOMAIN = true
 		res.Findings = append(res.Findings, finding.Finding{
-			Code: "mx.nxdomain", Severity: finding.Error, Ref: "RFC 1035 §4.1.1",
+			Code: CodeMXNXDOMAIN, Severity: finding.Error, Ref: "RFC 1035 §4.1.1",
 			Message:  fmt.Sprintf("%s does not exist in DNS (NXDOMAIN): no mail can be sent to it, and receivers reject mail from it.", d.ASCII),
 			Fix:      "Check the spelling; if it is yours, check that the domain is registered and delegated to name servers that answer for it.",
 			Evidence: &finding.Evidence{Name: d.ASCII, Type: "MX", Rcode: "NXDOMAIN"},
@@ -83,13 +83,13 @@ func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error)
 	if res.Null {
 		if len(res.Hosts) == 1 {
 			res.Findings = append(res.Findings, finding.Finding{
-				Code: "mx.null", Severity: finding.Info, Ref: "RFC 7505 §3",
+				Code: CodeMXNull, Severity: finding.Info, Ref: "RFC 7505 §3",
 				Message: fmt.Sprintf("%s publishes a null MX: it accepts no mail.", d.ASCII),
 				Fix:     "Nothing to do if the domain should receive no mail; otherwise replace the null MX with your mail servers.",
 			})
 		} else {
 			res.Findings = append(res.Findings, finding.Finding{
-				Code: "mx.null-conflict", Severity: finding.Error, Ref: "RFC 7505 §3",
+				Code: CodeMXNullConflict, Severity: finding.Error, Ref: "RFC 7505 §3",
 				Message:  fmt.Sprintf("%s publishes a null MX next to %d other MX records; senders may treat the domain as accepting no mail.", d.ASCII, len(res.Hosts)-1),
 				Fix:      "Remove the \"0 .\" MX record if the domain receives mail, or remove the other MX records if it does not.",
 				Evidence: &finding.Evidence{Name: d.ASCII, Type: "MX", Records: rrStrings(mxs)},
@@ -111,7 +111,7 @@ func checkImplicitMX(ctx context.Context, r *Resolver, res *MXResult) {
 	}
 	res.ImplicitAddresses = addrs
 	f := finding.Finding{
-		Code: "mx.missing", Severity: finding.Warning, Ref: "RFC 5321 §5.1",
+		Code: CodeMXMissing, Severity: finding.Warning, Ref: "RFC 5321 §5.1",
 		Evidence: &finding.Evidence{Name: res.Domain, Type: "MX", Rcode: "NODATA"},
 	}
 	if len(addrs) == 0 {
@@ -131,7 +131,7 @@ func checkDuplicates(domain string, hosts []MXHost) []finding.Finding {
 	for _, h := range hosts {
 		if seen[h.Host] {
 			out = append(out, finding.Finding{
-				Code: "mx.duplicate", Severity: finding.Warning, Ref: "RFC 5321 §5.1",
+				Code: CodeMXDuplicate, Severity: finding.Warning, Ref: "RFC 5321 §5.1",
 				Message: fmt.Sprintf("%s lists %s more than once in its MX set.", domain, h.Host),
 				Fix:     "Keep one MX record per host.",
 			})
@@ -167,7 +167,7 @@ func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []f
 	// RFC 5321 §5.1: the target must be a domain name; an address literal is not allowed.
 	if _, err := netip.ParseAddr(host); err == nil {
 		return []finding.Finding{{
-			Code: "mx.ip-literal", Severity: finding.Error, Ref: "RFC 5321 §5.1",
+			Code: CodeMXIPLiteral, Severity: finding.Error, Ref: "RFC 5321 §5.1",
 			Message: fmt.Sprintf("MX target %q is an IP address written as a name; senders look it up as a host name and fail.", host),
 			Fix:     fmt.Sprintf("Publish a host name with an A record: mail.%s. A %s, then %s. MX %d mail.%s.", domain, host, domain, h.Preference, domain),
 		}}
@@ -207,7 +207,7 @@ func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []f
 	}
 	if h.CNAME != "" {
 		out = append(out, finding.Finding{
-			Code: "mx.cname", Severity: finding.Warning, Ref: "RFC 2181 §10.3",
+			Code: CodeMXCname, Severity: finding.Warning, Ref: "RFC 2181 §10.3",
 			Message: fmt.Sprintf("MX target %s is an alias (CNAME) for %s; some senders refuse to follow it.", host, strings.TrimSuffix(h.CNAME, ".")),
 			Fix:     fmt.Sprintf("Point the MX at the canonical name: %s. MX %d %s", domain, h.Preference, h.CNAME),
 		})
@@ -215,7 +215,7 @@ func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []f
 	incomplete := len(out) > 0
 	if len(h.Addresses) == 0 && !incomplete {
 		out = append(out, finding.Finding{
-			Code: "mx.no-address", Severity: finding.Error, Ref: "RFC 5321 §5.1",
+			Code: CodeMXNoAddress, Severity: finding.Error, Ref: "RFC 5321 §5.1",
 			Message:  fmt.Sprintf("MX target %s has no A or AAAA record: mail sent to it cannot be delivered.", host),
 			Fix:      fmt.Sprintf("Publish an address for %s, or point the MX record at a host that has one.", host),
 			Evidence: &finding.Evidence{Name: host, Type: "A/AAAA", Rcode: a4.RcodeText()},
@@ -224,7 +224,7 @@ func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []f
 	for _, a := range h.Addresses {
 		if why := nonPublic(a); why != "" {
 			out = append(out, finding.Finding{
-				Code: "mx.private-address", Severity: finding.Error, Ref: "RFC 6890",
+				Code: CodeMXPrivateAddress, Severity: finding.Error, Ref: "RFC 6890",
 				Message: fmt.Sprintf("MX target %s resolves to %s, a %s address that senders on the Internet cannot reach.", host, a, why),
 				Fix:     fmt.Sprintf("Publish the public address of %s.", host),
 			})
@@ -300,7 +300,7 @@ func dnsErrorFinding(area, name, qtype string, err error) finding.Finding {
 		rcode = err.Error()
 	}
 	return finding.Finding{
-		Code: area + ".dns-error", Severity: finding.Warning, Incomplete: true,
+		Code: finding.Code(area + ".dns-error"), Severity: finding.Warning, Incomplete: true,
 		Message:  fmt.Sprintf("The %s lookup for %s failed (%s), so this part of the check could not be completed.", qtype, name, rcode),
 		Fix:      "Retry later; if it persists, check that the domain's name servers answer for this name.",
 		Evidence: &finding.Evidence{Name: name, Type: qtype, Rcode: rcode, Detail: errString(err)},

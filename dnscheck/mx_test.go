@@ -64,7 +64,7 @@ func TestCheckMXFindings(t *testing.T) {
 			require.NoError(t, err)
 			var codes []string
 			for _, f := range res.Findings {
-				codes = append(codes, f.Code)
+				codes = append(codes, string(f.Code))
 				assert.NotEmpty(t, f.Message)
 				if f.Code == "mx.dns-error" {
 					assert.True(t, f.Incomplete, "a DNS failure marks the check incomplete")

@@ -87,7 +87,7 @@ type Node struct {
 	Children []*Node `json:"children,omitempty"`
 
 	parsed   *Record
-	problem  string // finding code for Problem
+	problem  Code   // finding code for Problem
 	dnsErr   string // the failing name, for spf.dns-error
 	syntax   *SyntaxError
 	facts    map[int]*termFact // by term index
@@ -131,7 +131,7 @@ func Audit(ctx context.Context, r Resolver, domain string, opts ...Option) (*Rep
 	if cfg.type99 != nil {
 		if recs, err := cfg.type99(ctx, domain); err == nil && len(recs) > 0 {
 			rep.Findings = append(rep.Findings, Finding{
-				Code: "spf.type99", Severity: finding.Warning,
+				Code: CodeType99, Severity: finding.Warning,
 				Message: fmt.Sprintf("%s publishes an RR type 99 (SPF) record, which RFC 7208 retired: receivers only read TXT.", domain),
 				Fix:     "Delete the type 99 SPF record and keep the TXT record.",
 				Ref:     "RFC 7208 §3.1", Evidence: &finding.Evidence{Name: domain, Type: "SPF", Records: recs},
@@ -179,12 +179,12 @@ type auditor struct {
 func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 	defer a.wg.Done()
 	if a.nodes.Add(1) > maxAuditNodes {
-		n.Problem, n.problem = fmt.Sprintf("not fetched: the tree has more than %d records", maxAuditNodes), "spf.lookup-limit"
+		n.Problem, n.problem = fmt.Sprintf("not fetched: the tree has more than %d records", maxAuditNodes), CodeLookupLimit
 		return
 	}
 	txts, err := a.r.LookupTXT(ctx, n.Domain)
 	if err != nil && !isNotFound(err) {
-		n.Problem, n.problem, n.dnsErr = fmt.Sprintf("DNS error looking up TXT %s: %v", n.Domain, err), "spf.dns-error", n.Domain
+		n.Problem, n.problem, n.dnsErr = fmt.Sprintf("DNS error looking up TXT %s: %v", n.Domain, err), CodeDNSError, n.Domain
 		return
 	}
 	var recs []string
@@ -195,19 +195,19 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 	}
 	switch {
 	case len(recs) == 0:
-		n.Problem, n.problem = "no SPF record", "spf.missing"
+		n.Problem, n.problem = "no SPF record", CodeMissing
 		return
 	case len(recs) > 1:
-		n.Problem, n.problem, n.multiple = fmt.Sprintf("%d SPF records", len(recs)), "spf.multiple-records", recs
+		n.Problem, n.problem, n.multiple = fmt.Sprintf("%d SPF records", len(recs)), CodeMultipleRecords, recs
 		return
 	}
 	n.Record = recs[0]
 	rec, err := Parse(n.Record)
 	if err != nil {
-		n.Problem, n.problem = err.Error(), "spf.syntax"
+		n.Problem, n.problem = err.Error(), CodeSyntax
 		errors.As(err, &n.syntax)
 		if n.syntax != nil && n.syntax.IPLiteral {
-			n.problem = "spf.ip-in-domain-spec"
+			n.problem = CodeIPInDomainSpec
 		}
 		return
 	}
@@ -219,7 +219,7 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 		n.Children = append(n.Children, c)
 		for _, p := range here {
 			if p == strings.ToLower(target) {
-				c.Loop, c.Problem, c.problem = true, "loops back to "+target, "spf.loop"
+				c.Loop, c.Problem, c.problem = true, "loops back to "+target, CodeLoop
 				return
 			}
 		}
@@ -422,22 +422,22 @@ func (a *auditor) findings(rep *Report) []Finding {
 			ev.Records = []string{n.Record}
 		}
 		switch n.problem {
-		case "spf.missing":
+		case CodeMissing:
 			if n == root {
-				add(Finding{Code: "spf.missing", Severity: finding.Error,
+				add(Finding{Code: CodeMissing, Severity: finding.Error,
 					Message: fmt.Sprintf("%s has no SPF record, so receivers cannot tell which servers may send its mail.", n.Domain),
 					Fix:     "Publish a TXT record such as: v=spf1 mx -all", Ref: "RFC 7208 §4.5", Evidence: ev})
 			} else {
-				add(Finding{Code: "spf.include-missing", Severity: finding.Error,
+				add(Finding{Code: CodeIncludeMissing, Severity: finding.Error,
 					Message: fmt.Sprintf("The %s target %s has no SPF record: receivers return permerror.", n.Via, n.Domain),
 					Fix:     fmt.Sprintf("Remove %s:%s or fix the name.", n.Via, n.Domain), Ref: "RFC 7208 §5.2, §6.1", Evidence: ev})
 			}
-		case "spf.multiple-records":
+		case CodeMultipleRecords:
 			ev.Records = n.multiple
-			add(Finding{Code: "spf.multiple-records", Severity: finding.Error,
+			add(Finding{Code: CodeMultipleRecords, Severity: finding.Error,
 				Message: fmt.Sprintf("%s publishes %d SPF records; receivers return permerror.", n.Domain, len(n.multiple)),
 				Fix:     "Merge them into one TXT record starting with v=spf1.", Ref: "RFC 7208 §4.5", Evidence: ev})
-		case "spf.syntax", "spf.ip-in-domain-spec":
+		case CodeSyntax, CodeIPInDomainSpec:
 			f := Finding{Code: n.problem, Severity: finding.Error, Ref: "RFC 7208 §4.6, §12", Evidence: ev,
 				Message: fmt.Sprintf("The SPF record of %s is invalid (%s); receivers return permerror.", n.Domain, n.Problem)}
 			if n.syntax != nil {
@@ -446,21 +446,21 @@ func (a *auditor) findings(rep *Report) []Finding {
 					n.Domain, n.syntax.Term, n.syntax.Offset, n.syntax.Reason)
 			}
 			f.Fix = "Correct the term so the record follows the RFC 7208 grammar."
-			if n.problem == "spf.ip-in-domain-spec" {
+			if n.problem == CodeIPInDomainSpec {
 				f.Fix = "Write IP addresses with ip4: or ip6:, e.g. ip4:192.0.2.1 instead of a:192.0.2.1."
 			}
 			add(f)
-		case "spf.dns-error":
-			add(Finding{Code: "spf.dns-error", Severity: finding.Error, Incomplete: true,
+		case CodeDNSError:
+			add(Finding{Code: CodeDNSError, Severity: finding.Error, Incomplete: true,
 				Message: fmt.Sprintf("Looking up %s failed (%s); receivers return temperror and the result is unknown.", n.dnsErr, n.Problem),
 				Fix:     "Check the authoritative name servers of " + n.dnsErr + ".", Ref: "RFC 7208 §4.4",
 				Evidence: &finding.Evidence{Name: n.dnsErr, Type: "TXT", Detail: n.Problem}})
-		case "spf.loop":
-			add(Finding{Code: "spf.loop", Severity: finding.Error,
+		case CodeLoop:
+			add(Finding{Code: CodeLoop, Severity: finding.Error,
 				Message: fmt.Sprintf("The %s of %s loops back to a domain already being evaluated; receivers hit the lookup limit and return permerror.", n.Via, n.Domain),
 				Fix:     "Remove the " + n.Via + " that points back up the tree.", Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: n.Domain}})
-		case "spf.lookup-limit":
-			add(Finding{Code: "spf.lookup-limit", Severity: finding.Error,
+		case CodeLookupLimit:
+			add(Finding{Code: CodeLookupLimit, Severity: finding.Error,
 				Message: fmt.Sprintf("The include tree has more than %d records; the audit stopped fetching at %s.", maxAuditNodes, n.Domain),
 				Fix:     "Flatten the record.", Ref: "RFC 7208 §4.6.4"})
 		}
@@ -488,19 +488,19 @@ func (a *auditor) findings(rep *Report) []Finding {
 		if stop != nil {
 			msg += fmt.Sprintf(" at %s in %s", stop.StopTerm, stop.Domain)
 		}
-		add(Finding{Code: "spf.lookup-limit", Severity: finding.Error, Message: msg + ".",
+		add(Finding{Code: CodeLookupLimit, Severity: finding.Error, Message: msg + ".",
 			Fix: "Replace includes that cost the most with their ip4:/ip6: ranges, or drop unused ones; heaviest: " + strings.Join(heavy, ", "),
 			Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Detail: fmt.Sprintf("%d lookups; heaviest branches: %s", rep.Lookups, strings.Join(heavy, ", "))}})
 	}
 	var voidNames []string
 	visit(root, func(n *Node) { voidNames = append(voidNames, n.Void...) })
 	if rep.VoidLookups > MaxVoidLookups {
-		add(Finding{Code: "spf.void-limit", Severity: finding.Error,
+		add(Finding{Code: CodeVoidLimit, Severity: finding.Error,
 			Message: fmt.Sprintf("%d lookups in the SPF tree of %s return no records (limit %d): receivers return permerror.", rep.VoidLookups, rep.Domain, MaxVoidLookups),
 			Fix:     "Remove the mechanisms that name hosts without addresses: " + strings.Join(voidNames, ", "),
 			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Records: voidNames}})
 	} else if rep.VoidLookupsIPv6 > MaxVoidLookups {
-		add(Finding{Code: "spf.void-risk-ipv6", Severity: finding.Warning,
+		add(Finding{Code: CodeVoidRiskIPv6, Severity: finding.Warning,
 			Message: fmt.Sprintf("For an IPv6 sender, %d lookups in the SPF tree of %s return no AAAA records (limit %d): mail sent over IPv6 gets permerror.", rep.VoidLookupsIPv6, rep.Domain, MaxVoidLookups),
 			Fix:     "Give the hosts named by a and mx mechanisms AAAA records, or list their addresses with ip4:.",
 			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Type: "AAAA"}})
@@ -521,7 +521,7 @@ func subtree(n *Node) int {
 func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add func(Finding)) {
 	rec := n.parsed
 	if len(n.Record) > RecordSizeWarning {
-		add(Finding{Code: "spf.record-size", Severity: finding.Warning,
+		add(Finding{Code: CodeRecordSize, Severity: finding.Warning,
 			Message: fmt.Sprintf("The SPF record of %s is %d bytes, close to the 512-byte DNS UDP limit; some resolvers fail on it.", n.Domain, len(n.Record)),
 			Fix:     "Move some mechanisms into an include: record.", Ref: "RFC 7208 §3.4", Evidence: ev})
 	}
@@ -532,7 +532,7 @@ func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add fu
 		}
 		if allAt >= 0 {
 			if !t.IsModifier() {
-				add(Finding{Code: "spf.terms-after-all", Severity: finding.Warning,
+				add(Finding{Code: CodeTermsAfterAll, Severity: finding.Warning,
 					Message: fmt.Sprintf("In the SPF record of %s, %q comes after \"all\" and is never evaluated.", n.Domain, t.String()),
 					Fix:     "Move \"all\" to the end of the record.", Ref: "RFC 7208 §5.1", Evidence: ev})
 				continue
@@ -544,54 +544,54 @@ func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add fu
 				allAt = i
 				switch t.Qualifier.Result() {
 				case Pass:
-					add(Finding{Code: "spf.all-pass", Severity: finding.Error,
+					add(Finding{Code: CodeAllPass, Severity: finding.Error,
 						Message: fmt.Sprintf("The SPF record of %s ends in %q, which authorizes every server on the Internet to send its mail.", n.Domain, t.String()),
 						Fix:     "Use -all (or ~all while testing).", Ref: "RFC 7208 §5.1", Evidence: ev})
 				case Neutral:
 					if top {
-						add(Finding{Code: "spf.all-neutral", Severity: finding.Warning,
+						add(Finding{Code: CodeAllNeutral, Severity: finding.Warning,
 							Message: fmt.Sprintf("The SPF record of %s ends in ?all: mail from any other server gets neutral, which protects nothing.", n.Domain),
 							Fix:     "Use -all (or ~all while testing).", Ref: "RFC 7208 §5.1", Evidence: ev})
 					}
 				}
 			}
 		case t.Mechanism == MechPTR:
-			add(Finding{Code: "spf.ptr", Severity: finding.Warning,
+			add(Finding{Code: CodePTR, Severity: finding.Warning,
 				Message: fmt.Sprintf("The SPF record of %s uses %q: the ptr mechanism is slow, unreliable and deprecated; some receivers ignore it.", n.Domain, t.String()),
 				Fix:     "Replace ptr with ip4:/ip6: ranges or a: names.", Ref: "RFC 7208 §5.5", Evidence: ev})
 		case t.Modifier != "" && t.Modifier != ModRedirect && t.Modifier != ModExp:
-			add(Finding{Code: "spf.unknown-modifier", Severity: finding.Warning,
+			add(Finding{Code: CodeUnknownModifier, Severity: finding.Warning,
 				Message: fmt.Sprintf("The SPF record of %s has the unknown modifier %q: RFC 7208 ignores it, but some strict receivers reject the record.", n.Domain, t.String()),
 				Fix:     "Remove " + t.String() + ".", Ref: "RFC 7208 §6", Evidence: ev})
 		case t.Mechanism == MechMX:
 			if f := n.facts[i]; f != nil && f.mxHosts > MaxNames {
-				add(Finding{Code: "spf.mx-limit", Severity: finding.Error,
+				add(Finding{Code: CodeMXLimit, Severity: finding.Error,
 					Message: fmt.Sprintf("%q in the SPF record of %s names %s, which has %d MX hosts, more than %d: receivers return permerror.", t.String(), n.Domain, f.name, f.mxHosts, MaxNames),
 					Fix:     "List the mail servers' addresses with ip4:/ip6: instead of mx.", Ref: "RFC 7208 §4.6.4",
 					Evidence: &finding.Evidence{Name: f.name, Type: "MX", Detail: fmt.Sprintf("%d hosts", f.mxHosts)}})
 			}
 		}
 		if f := n.facts[i]; f != nil && f.err != "" {
-			add(Finding{Code: "spf.dns-error", Severity: finding.Error, Incomplete: true,
+			add(Finding{Code: CodeDNSError, Severity: finding.Error, Incomplete: true,
 				Message: fmt.Sprintf("Looking up %s for %q failed (%s); receivers return temperror and the result is unknown.", f.name, t.String(), f.err),
 				Fix:     "Check the authoritative name servers of " + f.name + ".", Ref: "RFC 7208 §5",
 				Evidence: &finding.Evidence{Name: f.name, Detail: f.err}})
 		}
 	}
 	if red, ok := rec.Modifier(ModRedirect); ok && allAt >= 0 {
-		add(Finding{Code: "spf.redirect-ignored", Severity: finding.Warning,
+		add(Finding{Code: CodeRedirectIgnored, Severity: finding.Warning,
 			Message: fmt.Sprintf("The SPF record of %s has both \"all\" and %q: the redirect is ignored.", n.Domain, red.String()),
 			Fix:     "Remove either the all mechanism or the redirect.", Ref: "RFC 7208 §6.1", Evidence: ev})
 	}
 	if top && allAt < 0 {
 		if _, ok := rec.Modifier(ModRedirect); !ok {
-			add(Finding{Code: "spf.no-all", Severity: finding.Warning,
+			add(Finding{Code: CodeNoAll, Severity: finding.Warning,
 				Message: fmt.Sprintf("The SPF record of %s has no \"all\" and no redirect: mail from any other server gets neutral.", n.Domain),
 				Fix:     "End the record with -all (or ~all while testing).", Ref: "RFC 7208 §4.7", Evidence: ev})
 		}
 	}
 	if macros {
-		add(Finding{Code: "spf.macro", Severity: finding.Info,
+		add(Finding{Code: CodeMacro, Severity: finding.Info,
 			Message: fmt.Sprintf("The SPF record of %s uses macros: its lookups and result depend on the sender, so this audit cannot count them all.", n.Domain),
 			Ref:     "RFC 7208 §7", Evidence: ev})
 	}

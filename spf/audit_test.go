@@ -94,7 +94,7 @@ func startAudit(t *testing.T) (*dnstest.Server, *dnscheck.Resolver) {
 func codes(fs []spf.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, f.Code)
+		out = append(out, string(f.Code))
 	}
 	return out
 }

@@ -23,5 +23,8 @@ import "github.com/mailcheck/mailcheck/internal/finding"
 // Finding is the module's diagnostic type.
 type Finding = finding.Finding
 
+// Code identifies a kind of finding (see the package's Code constants).
+type Code = finding.Code
+
 // Severity is a finding's severity.
 type Severity = finding.Severity

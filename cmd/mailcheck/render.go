@@ -126,7 +126,7 @@ func (p *printer) findings(fs []mailcheck.Finding) {
 			if f.Severity.Rank() != rank {
 				continue
 			}
-			p.line("  %s %s", p.severityMark(f), p.paint(ansiDim, clean(f.Code)))
+			p.line("  %s %s", p.severityMark(f), p.paint(ansiDim, clean(string(f.Code))))
 			p.wrapped("          ", clean(f.Message))
 			if f.Fix != "" {
 				p.wrapped("          ", "fix: "+clean(f.Fix))

@@ -32,11 +32,26 @@ func (s Severity) Rank() int {
 	return 0
 }
 
+// Code identifies a kind of finding: "area.kebab-case", e.g. "spf.lookup-limit". Each
+// package declares the codes it emits as typed constants; codes are API and are never
+// renamed.
+type Code string
+
+// Area returns the part before the dot: "spf" for "spf.lookup-limit".
+func (c Code) Area() string {
+	for i := 0; i < len(c); i++ {
+		if c[i] == '.' {
+			return string(c[:i])
+		}
+	}
+	return string(c)
+}
+
 // Finding is one diagnostic: a stable machine-readable code plus a plain sentence, the
 // fix, the reference and the evidence it rests on.
 type Finding struct {
 	// Code is stable API: "area.kebab-case", e.g. "spf.lookup-limit". Never renamed.
-	Code string `json:"code"`
+	Code Code `json:"code"`
 	// Severity is info, warning or error.
 	Severity Severity `json:"severity"`
 	// Message is one sentence with the concrete values.

@@ -1,0 +1,18 @@
+package dnscheck
+
+import "github.com/mailcheck/mailcheck/internal/finding"
+
+// The finding codes this package emits. Codes are API: documented in the README,
+// never renamed.
+const (
+	CodeMXCname          finding.Code = "mx.cname"
+	CodeMXDNSError       finding.Code = "mx.dns-error"
+	CodeMXDuplicate      finding.Code = "mx.duplicate"
+	CodeMXIPLiteral      finding.Code = "mx.ip-literal"
+	CodeMXMissing        finding.Code = "mx.missing"
+	CodeMXNoAddress      finding.Code = "mx.no-address"
+	CodeMXNull           finding.Code = "mx.null"
+	CodeMXNullConflict   finding.Code = "mx.null-conflict"
+	CodeMXNXDOMAIN       finding.Code = "mx.nxdomain"
+	CodeMXPrivateAddress finding.Code = "mx.private-address"
+)
