@@ -58,6 +58,9 @@ type Finding struct {
 	Message string `json:"message"`
 	// Fix says what to do; a record to publish where one can be given.
 	Fix string `json:"fix,omitempty"`
+	// FixRecords is Fix as data: the DNS changes that make the finding go, safe to
+	// apply as they are (a round-trip test applies each and re-runs the check).
+	FixRecords []FixRecord `json:"fix_records,omitempty"`
 	// Ref is the rule's source, e.g. "RFC 7208 §4.6.4".
 	Ref string `json:"ref,omitempty"`
 	// Evidence is what the finding was derived from.
@@ -79,4 +82,31 @@ type Evidence struct {
 	Records []string `json:"records,omitempty"`
 	// Detail is any other fact, in words.
 	Detail string `json:"detail,omitempty"`
+}
+
+// FixAction is what to do with a DNS record.
+type FixAction string
+
+// The fix actions.
+const (
+	// Publish adds a record that is not there.
+	Publish FixAction = "publish"
+	// Replace swaps the record whose value is Replaces for Value.
+	Replace FixAction = "replace"
+	// Delete removes the record whose value is Replaces.
+	Delete FixAction = "delete"
+)
+
+// FixRecord is one DNS change of a fix, in the form a DNS host's panel asks for.
+type FixRecord struct {
+	Action FixAction `json:"action"`
+	// Name is the owner name, fully qualified without the final dot: "_dmarc.example.com".
+	Name string `json:"name"`
+	// Type is the record type: "TXT", "MX".
+	Type string `json:"type"`
+	// Value is the record's data as published (TXT: the text itself, unquoted; MX:
+	// "10 mail.example.com."). Empty for Delete.
+	Value string `json:"value,omitempty"`
+	// Replaces is the value of the record to replace or delete.
+	Replaces string `json:"replaces,omitempty"`
 }
