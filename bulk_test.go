@@ -22,8 +22,8 @@ func TestCheckDomainsKeepsInputOrderAndSharesTheCache(t *testing.T) {
 		assert.Equal(t, domains[i], res.Domain)
 	}
 	assert.Error(t, got[2].Err, "an invalid name is reported, not fatal")
-	assert.Equal(t, "A", got[0].Report.Grade)
-	assert.Equal(t, "D", got[3].Report.Grade)
+	assert.Equal(t, mailcheck.Grade("A"), got[0].Report.Grade)
+	assert.Equal(t, mailcheck.Grade("D"), got[3].Report.Grade)
 
 	// The second example.com is answered from the shared cache: it adds no query.
 	alone := demoResolver(t)

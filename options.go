@@ -22,6 +22,8 @@ type config struct {
 	ips       []netip.Addr
 	// concurrency is how many domains CheckDomains checks at once.
 	concurrency int
+	// trustAD takes the resolver's AD bit as DNSSEC validation without probing it.
+	trustAD bool
 	// attachmentOpts configure CheckMessage's attachment scan.
 	attachmentOpts []attachments.Option
 }
@@ -33,6 +35,11 @@ func WithResolver(r *dnscheck.Resolver) Option { return func(c *config) { c.reso
 
 // WithTimeout bounds the whole check; zero means no bound beyond the context's.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithTrustAD says the resolver validates DNSSEC, so its AD bit is taken as
+// validation without the probe (a query for a name whose signatures are broken on
+// purpose, which only a validating resolver refuses).
+func WithTrustAD() Option { return func(c *config) { c.trustAD = true } }
 
 func buildConfig(opts []Option) (*config, error) {
 	c := &config{}

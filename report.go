@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/spf"
 )
 
 // Report is the scored "global security" report for one domain: every check, the
@@ -15,14 +16,20 @@ import (
 type Report struct {
 	Domain        string `json:"domain"`
 	DomainUnicode string `json:"domain_unicode,omitempty"`
-	// Score is 0–100: the weighted mean of the category scores (SCORING.md).
+	// Score is 0–100: the weighted mean of the category scores (SCORING.md). When DNS
+	// failures left items unknown it is ScoreMin, the lowest the score could be.
 	Score int `json:"score"`
-	// Grade is A–F from the score, lowered by Caps.
-	Grade          string  `json:"grade"`
+	// ScoreMin and ScoreMax are the range the score could take: unknown items scored
+	// 0 and 10. They are equal when the report is complete.
+	ScoreMin int `json:"score_min"`
+	ScoreMax int `json:"score_max"`
+	// Grade is A–F from the score, lowered by Caps; unknown ("", JSON null) when the
+	// report is Incomplete.
+	Grade          Grade   `json:"grade"`
 	ScoringVersion string  `json:"scoring_version"`
 	Profile        Profile `json:"profile"`
-	// Incomplete reports that DNS failures left some checks undone; their points are
-	// left out of the score, which is then provisional.
+	// Incomplete reports that DNS failures left some checks undone: the grade is
+	// unknown and the score a range.
 	Incomplete bool `json:"incomplete"`
 	// Caps are the rules that hold the grade below what the points alone give.
 	Caps       []Cap      `json:"caps"`
@@ -88,10 +95,15 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	// The facts only the score needs (DNSSEC, reverse DNS) are fetched beside the checks.
 	var dnssec dnssecResult
 	var ptrs []ptrResult
+	var unlisted *spf.Unlisted
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); dnssec = dnssecState(ctx, cfg.resolver, d.ASCII) }()
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		dnssec = dnssecState(ctx, cfg.resolver, d.ASCII, cfg.trustAD, dnscheck.DefaultValidationProbe)
+	}()
 	go func() { defer wg.Done(); ptrs = checkPTRs(ctx, cfg.resolver, cfg.ips) }()
+	go func() { defer wg.Done(); unlisted = spf.EvaluateUnlisted(ctx, cfg.resolver, d.ASCII) }()
 	for i, run := range runs {
 		wg.Add(1)
 		go func() {
@@ -109,7 +121,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	if d.Unicode != d.ASCII {
 		rep.DomainUnicode = d.Unicode
 	}
-	in := scoreInput{report: rep, dnssec: dnssec, ptrs: ptrs, ipsGiven: len(cfg.ips) > 0}
+	in := scoreInput{report: rep, dnssec: dnssec, ptrs: ptrs, ipsGiven: len(cfg.ips) > 0, unlisted: unlisted}
 	score(&in)
 	rep.Queries = cfg.resolver.Stats()
 	rep.ElapsedMS = time.Since(start).Milliseconds()

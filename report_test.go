@@ -46,7 +46,7 @@ func TestDomainReportsMatchTheirGoldenFiles(t *testing.T) {
 	tests := []struct {
 		name, domain string
 		profile      mailcheck.Profile
-		grade        string
+		grade        mailcheck.Grade
 		caps         int
 	}{
 		{"a well-configured domain gets an A", "example.com", mailcheck.ProfileDefault, "A", 0},
@@ -74,7 +74,7 @@ func TestDomainReportsMatchTheirGoldenFiles(t *testing.T) {
 }
 
 func TestGradesOrderTheDomainsByHealth(t *testing.T) {
-	scoreOf := func(domain string) (int, string) {
+	scoreOf := func(domain string) (int, mailcheck.Grade) {
 		rep, err := mailcheck.CheckDomain(context.Background(), domain, mailcheck.WithResolver(demoResolver(t)))
 		require.NoError(t, err)
 		return rep.Score, rep.Grade
@@ -84,7 +84,7 @@ func TestGradesOrderTheDomainsByHealth(t *testing.T) {
 	_, weakGrade := scoreOf("weakdkim.example")
 	_, noDMARCGrade := scoreOf("nodmarc.example")
 	broken, brokenGrade := scoreOf("broken.example")
-	assert.Equal(t, "A", goodGrade)
+	assert.Equal(t, mailcheck.Grade("A"), goodGrade)
 	assert.GreaterOrEqual(t, good, hosted, "p=quarantine scores below p=reject")
 	assert.Less(t, goodGrade, weakGrade)
 	assert.Less(t, weakGrade, noDMARCGrade)
@@ -111,9 +111,12 @@ func TestADNSTimeoutMakesTheReportIncompleteNotFailed(t *testing.T) {
 		}
 		for _, it := range cat.Items {
 			assert.Equal(t, mailcheck.ItemError, it.State, it.ID)
-			assert.Zero(t, it.Possible, "an unknown item is left out of the denominator")
+			assert.Zero(t, it.Possible, "an unknown item earns nothing for sure")
 		}
 	}
+	assert.Equal(t, mailcheck.Grade(""), rep.Grade, "no letter while items are unknown")
+	assert.Less(t, rep.ScoreMin, rep.ScoreMax, "the score is the range the unknown items leave open")
+	assert.Equal(t, 100, rep.ScoreMax)
 }
 
 func TestBulkSenderProfileListsTheRequirements(t *testing.T) {
@@ -140,8 +143,8 @@ func TestUnknownProfileIsAnError(t *testing.T) {
 func TestANonexistentDomainIsHeldAtF(t *testing.T) {
 	rep, err := mailcheck.CheckDomain(context.Background(), "nosuch.example", mailcheck.WithResolver(demoResolver(t)))
 	require.NoError(t, err)
-	assert.Equal(t, "F", rep.Grade)
+	assert.Equal(t, mailcheck.Grade("F"), rep.Grade)
 	require.NotEmpty(t, rep.Caps)
-	assert.Equal(t, "F", rep.Caps[0].MaxGrade)
+	assert.Equal(t, mailcheck.Grade("F"), rep.Caps[0].MaxGrade)
 	assert.Contains(t, rep.Caps[0].Reason, "NXDOMAIN")
 }

@@ -5,7 +5,7 @@ import "github.com/mailcheck/mailcheck/internal/finding"
 // The finding codes this package emits. Codes are API: documented in the README,
 // never renamed.
 const (
-	CodeMXCname          finding.Code = "mx.cname"
+	CodeMXCNAME          finding.Code = "mx.cname"
 	CodeMXDNSError       finding.Code = "mx.dns-error"
 	CodeMXDuplicate      finding.Code = "mx.duplicate"
 	CodeMXIPLiteral      finding.Code = "mx.ip-literal"

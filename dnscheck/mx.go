@@ -207,7 +207,7 @@ func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []f
 	}
 	if h.CNAME != "" {
 		out = append(out, finding.Finding{
-			Code: CodeMXCname, Severity: finding.Warning, Ref: "RFC 2181 §10.3",
+			Code: CodeMXCNAME, Severity: finding.Warning, Ref: "RFC 2181 §10.3",
 			Message: fmt.Sprintf("MX target %s is an alias (CNAME) for %s; some senders refuse to follow it.", host, strings.TrimSuffix(h.CNAME, ".")),
 			Fix:     fmt.Sprintf("Point the MX at the canonical name: %s. MX %d %s", domain, h.Preference, h.CNAME),
 		})

@@ -26,6 +26,7 @@ func bulkCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "concurrency", Value: mailcheck.DefaultConcurrency, Usage: "check `N` domains at once"},
 			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "default, bulk-sender or parked, for every domain"},
+			&cli.BoolFlag{Name: "trust-ad", Usage: "the resolver validates DNSSEC: trust its AD bit without probing"},
 		},
 		Action: func(c *cli.Context) error {
 			o, err := readOptions(c, e)
@@ -50,9 +51,12 @@ func bulkCommand(e *env) *cli.Command {
 			}
 			opts := []mailcheck.Option{mailcheck.WithResolver(r), mailcheck.WithConcurrency(c.Int("concurrency")),
 				mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))), mailcheck.WithTimeout(c.Duration("timeout"))}
+			if c.Bool("trust-ad") {
+				opts = append(opts, mailcheck.WithTrustAD())
+			}
 			p := &printer{w: e.stdout, color: o.color}
 			if o.format == "text" {
-				p.line("%-32s %-5s %5s  %s", "DOMAIN", "GRADE", "SCORE", "PROBLEMS")
+				p.line("%-32s %-5s %7s  %s", "DOMAIN", "GRADE", "SCORE", "PROBLEMS")
 			}
 			code := exitOK
 			err = mailcheck.CheckDomains(c.Context, domains, func(res mailcheck.DomainResult) {
@@ -97,7 +101,7 @@ func bulkExit(res mailcheck.DomainResult) int {
 	switch {
 	case res.Err != nil || res.Report.Failed():
 		return exitFail
-	case res.Report.Incomplete:
+	case res.Report.Incomplete: // no grade: "?" and the score range
 		return exitIncomplete
 	}
 	return exitOK
@@ -117,7 +121,7 @@ func writeBulkJSON(e *env, res mailcheck.DomainResult) {
 
 func printBulkLine(p *printer, res mailcheck.DomainResult) {
 	if res.Err != nil {
-		p.line("%-32s %-5s %5s  %s", clean(res.Domain), "-", "-", p.paint(ansiRed, clean(strings.TrimPrefix(res.Err.Error(), "dnscheck: "))))
+		p.line("%-32s %-5s %7s  %s", clean(res.Domain), "-", "-", p.paint(ansiRed, clean(strings.TrimPrefix(res.Err.Error(), "dnscheck: "))))
 		return
 	}
 	rep := res.Report
@@ -133,5 +137,5 @@ func printBulkLine(p *printer, res mailcheck.DomainResult) {
 	if len(rep.FixFirst) > 0 {
 		problems = append(problems, "fix first: "+rep.FixFirst[0].Title)
 	}
-	p.line("%-32s %-5s %5d  %s", clean(rep.Domain), p.gradeMark(rep.Grade), rep.Score, clean(strings.Join(problems, "; ")))
+	p.line("%-32s %-5s %7s  %s", clean(rep.Domain), p.gradeMark(rep.Grade), scoreText(rep), clean(strings.Join(problems, "; ")))
 }

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -47,4 +50,19 @@ func TestBulkExitCodes(t *testing.T) {
 	code, _, errOut := runBulk(t, "example.com\n", "--concurrency", "0")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--concurrency")
+}
+
+func TestBulkShowsAnUnknownGradeAndTheScoreRange(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile(demoZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, z)
+	srv.SetFault("_dmarc.nodmarc.example", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader("example.com\nnodmarc.example\n"), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	code := run([]string{"mailcheck", "bulk", "-", "--resolver", srv.Addr}, e)
+	assert.Equal(t, 3, code, errOut.String())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Regexp(t, `^example\.com +A +100 `, lines[1])
+	assert.Regexp(t, `^nodmarc\.example +\? +\d+–100 .*dmarc incomplete`, lines[2], "a failed domain is never listed as A 100")
 }

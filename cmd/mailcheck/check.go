@@ -21,7 +21,8 @@ func reportFlags() []cli.Flag {
 			Usage: "what to expect (`PROFILE`): default, bulk-sender (Gmail/Yahoo/Microsoft sender rules as a checklist) or parked (sends no mail)"},
 		&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` (repeatable)"},
 		&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` (repeatable): SPF is evaluated for it, and its reverse DNS checked"},
-		&cli.IntFlag{Name: "min-score", Usage: "exit 1 when the score is below `N` (for CI jobs that watch their domains)"},
+		&cli.IntFlag{Name: "min-score", Usage: "exit 1 when the score is below `N` (0–100; for CI jobs that watch their domains); exit 3 when DNS failures leave it unknown whether it is"},
+		&cli.BoolFlag{Name: "trust-ad", Usage: "the resolver validates DNSSEC: trust its AD bit without probing (otherwise DNSSEC is scored only when the resolver refuses a name with broken signatures)"},
 	}
 }
 
@@ -29,7 +30,8 @@ const reportDescription = "Runs the MX, SPF, DMARC and DKIM checks concurrently 
 	"scored report: a grade A–F and a score 0–100 (the weighted mean of the categories DMARC 30,\n" +
 	"SPF 20, DKIM 20, MX and transport 15, DNS hygiene 15; see SCORING.md), each finding with\n" +
 	"its fix, and the changes that gain the most points first. A DNS failure is not a failure:\n" +
-	"the item is left out of the score and the report is marked incomplete (exit 3).\n\n" +
+	"the item is unknown, the score becomes the range it could take, the grade is ? and the\n" +
+	"report is marked incomplete (exit 3).\n\n" +
 	"Examples:\n" +
 	"   mailcheck example.com\n" +
 	"   mailcheck example.com --profile bulk-sender --ip 192.0.2.10 --selector s2024\n" +
@@ -57,6 +59,13 @@ func reportAction(c *cli.Context, e *env) error {
 		mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))),
 		mailcheck.WithSelectors(c.StringSlice("selector")...),
 	}
+	if c.Bool("trust-ad") {
+		opts = append(opts, mailcheck.WithTrustAD())
+	}
+	min, minSet := c.Int("min-score"), c.IsSet("min-score")
+	if minSet && (min < 0 || min > 100) {
+		return usageError("--min-score must be between 0 and 100, not %d", min)
+	}
 	for _, s := range c.StringSlice("ip") {
 		ip, err := netip.ParseAddr(s)
 		if err != nil {
@@ -75,14 +84,35 @@ func reportAction(c *cli.Context, e *env) error {
 	} else {
 		printReport(&printer{w: e.stdout, color: run.opts.color, brief: true}, rep)
 	}
-	if min := c.Int("min-score"); c.IsSet("min-score") && rep.Score < min {
-		return &exitError{code: exitFail, msg: fmt.Sprintf("score %d is below --min-score %d", rep.Score, min)}
+	if minSet {
+		switch {
+		case rep.ScoreMax < min:
+			return &exitError{code: exitFail, msg: fmt.Sprintf("score %s is below --min-score %d", scoreText(rep), min)}
+		case rep.ScoreMin < min:
+			return &exitError{code: exitIncomplete, msg: fmt.Sprintf("score %s may be below --min-score %d: DNS failures left it unknown", scoreText(rep), min)}
+		}
 	}
-	statuses := make([]mailcheck.Status, 0, len(rep.Checks))
+	return reportExit(rep)
+}
+
+// reportExit is 1 when a check failed, else 3 when the report is incomplete, else 0.
+func reportExit(rep *mailcheck.Report) error {
+	statuses := make([]mailcheck.Status, 0, len(rep.Checks)+1)
 	for _, ch := range rep.Checks {
 		statuses = append(statuses, ch.Status)
 	}
+	if rep.Incomplete {
+		statuses = append(statuses, mailcheck.StatusError)
+	}
 	return exitFor(statuses...)
+}
+
+// scoreText is the score, or the range it could take when the report is incomplete.
+func scoreText(rep *mailcheck.Report) string {
+	if rep.ScoreMin == rep.ScoreMax {
+		return fmt.Sprint(rep.Score)
+	}
+	return fmt.Sprintf("%d–%d", rep.ScoreMin, rep.ScoreMax)
 }
 
 // checkDetails returns the printer of a check's facts, by the type of its details.
@@ -100,14 +130,16 @@ func checkDetails(c *mailcheck.Check) func(*printer) {
 	return nil
 }
 
-func (p *printer) gradeMark(grade string) string {
+func (p *printer) gradeMark(grade mailcheck.Grade) string {
 	switch grade {
 	case "A", "B":
-		return p.paint(ansiGreen+ansiBold, grade)
+		return p.paint(ansiGreen+ansiBold, grade.String())
 	case "C":
-		return p.paint(ansiYellow+ansiBold, grade)
+		return p.paint(ansiYellow+ansiBold, grade.String())
+	case "":
+		return p.paint(ansiYellow+ansiBold, grade.String())
 	}
-	return p.paint(ansiRed+ansiBold, grade)
+	return p.paint(ansiRed+ansiBold, grade.String())
 }
 
 func printReport(p *printer, rep *mailcheck.Report) {
@@ -115,11 +147,11 @@ func printReport(p *printer, rep *mailcheck.Report) {
 	if rep.DomainUnicode != "" {
 		name += " (" + clean(rep.DomainUnicode) + ")"
 	}
-	p.line("%s  grade %s  score %d/100", p.paint(ansiBold, name), p.gradeMark(rep.Grade), rep.Score)
+	p.line("%s  grade %s  score %s/100", p.paint(ansiBold, name), p.gradeMark(rep.Grade), scoreText(rep))
 	p.line("%s", p.paint(ansiDim, fmt.Sprintf("profile %s · scoring %s · %d DNS queries · %d ms",
 		rep.Profile, rep.ScoringVersion, rep.Queries.Sent, rep.ElapsedMS)))
 	if rep.Incomplete {
-		p.line("%s", p.paint(ansiRed, "INCOMPLETE: DNS failures left some checks undone; the score leaves them out."))
+		p.line("%s", p.paint(ansiRed, fmt.Sprintf("INCOMPLETE: DNS failures left some items unknown: the score could be anywhere from %d to %d, so there is no grade. Re-run, or fix the name servers named below.", rep.ScoreMin, rep.ScoreMax)))
 	}
 	for _, c := range rep.Caps {
 		p.wrapped("", fmt.Sprintf("Grade held at %s or lower: %s", c.MaxGrade, clean(c.Reason)))

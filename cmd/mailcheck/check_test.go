@@ -74,6 +74,8 @@ func TestReportExitCodes(t *testing.T) {
 		{"an unknown profile exits 2", []string{"--zone", demoZone, "--profile", "spammer", "example.com"}, 2},
 		{"a bad --ip exits 2", []string{"--zone", demoZone, "--ip", "300.1.1.1", "example.com"}, 2},
 		{"the parked profile on a parked domain exits 0", []string{"--zone", demoZone, "--profile", "parked", "parked.example"}, 0},
+		{"--min-score above 100 is a usage error", []string{"--zone", demoZone, "--min-score", "101", "example.com"}, 2},
+		{"a score range reaching --min-score is unknown: exit 3", []string{"--resolver", srv.Addr, "--min-score", "95", "example.com"}, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +101,37 @@ func TestReportTextShowsGradeFactsAndFixes(t *testing.T) {
 		}
 		assert.LessOrEqual(t, len([]rune(line)), 100, "line %d is too wide: %q", i+1, line)
 	}
+}
+
+func TestAnIncompleteReportShowsNoGradeAndTheScoreRange(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile(demoZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, z)
+	srv.SetFault("_dmarc.nodmarc.example", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+	code, out, _ := runCLI(t, "--resolver", srv.Addr, "--min-score", "60", "nodmarc.example")
+	assert.Equal(t, 3, code, "the range reaches 60: whether it is below is unknown")
+	first := strings.SplitN(out, "\n", 2)[0]
+	assert.Regexp(t, `^nodmarc\.example  grade \?  score \d+–100/100$`, first)
+	assert.Contains(t, out, "INCOMPLETE")
+
+	code, out, _ = runCLI(t, "--resolver", srv.Addr, "--format", "json", "nodmarc.example")
+	assert.Equal(t, 3, code)
+	var rep struct {
+		Grade      *string `json:"grade"`
+		ScoreMin   int     `json:"score_min"`
+		ScoreMax   int     `json:"score_max"`
+		Incomplete bool    `json:"incomplete"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.Nil(t, rep.Grade, "grade is null")
+	assert.True(t, rep.Incomplete)
+	assert.Equal(t, 100, rep.ScoreMax)
+	assert.Less(t, rep.ScoreMin, rep.ScoreMax)
+
+	srv.SetFault("_dmarc.spflimit.example", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+	code, _, errOut := runCLI(t, "--resolver", srv.Addr, "--min-score", "90", "spflimit.example")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "is below --min-score 90", "even with DMARC full, the score stays under 90")
 }
 
 func TestReportTextGolden(t *testing.T) {

@@ -27,6 +27,9 @@ type Fault struct {
 	Drop bool
 	// Truncate answers UDP queries with the TC bit and no records, forcing TCP.
 	Truncate bool
+	// Authenticated sets the AD bit on the answer, as a validating resolver does for
+	// a name whose DNSSEC chain it verified (RFC 4035 §3.2.3).
+	Authenticated bool
 }
 
 // Query is one logged question.
@@ -197,6 +200,7 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 			resp.Truncated = true
 		default:
 			resp = s.zone.Answer(req)
+			resp.AuthenticatedData = f.Authenticated
 		}
 		if opt := req.IsEdns0(); opt != nil {
 			resp.SetEdns0(opt.UDPSize(), false)
