@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,12 +32,15 @@ type env struct {
 	getenv func(string) string
 	// terminal reports whether stdout is a terminal (colour is used only then).
 	terminal bool
+	// width is the terminal's columns when stdout is one (0: unknown).
+	width int
 }
 
 func newEnv() *env {
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		e.terminal = true
+		e.width = terminalWidth()
 	}
 	return e
 }
@@ -216,6 +220,8 @@ func reorderArgs(app *cli.App, args []string) []string {
 type options struct {
 	format string
 	color  bool
+	// width is where prose wraps: the terminal's width, else $COLUMNS, else 80.
+	width int
 }
 
 func readOptions(c *cli.Context, e *env) (options, error) {
@@ -224,6 +230,10 @@ func readOptions(c *cli.Context, e *env) (options, error) {
 		return o, usageError("--format must be text or json, not %q", o.format)
 	}
 	o.color = e.terminal && !c.Bool("no-color") && e.getenv("NO_COLOR") == ""
+	o.width = e.width
+	if n, err := strconv.Atoi(e.getenv("COLUMNS")); o.width == 0 && err == nil && n > 0 {
+		o.width = n
+	}
 	return o, nil
 }
 
@@ -307,7 +317,7 @@ func (run *domainRun) emit(check *mailcheck.Check, details func(*printer)) error
 		}
 		return exitFor(check.Status)
 	}
-	p := &printer{w: run.env.stdout, color: run.opts.color}
+	p := &printer{w: run.env.stdout, color: run.opts.color, width: run.opts.width}
 	p.checkHeader(check)
 	if details != nil {
 		details(p)

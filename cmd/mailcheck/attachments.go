@@ -47,7 +47,7 @@ func attachmentsCommand(e *env) *cli.Command {
 				}
 				return exitFor(check.Status)
 			}
-			p := &printer{w: e.stdout, color: o.color}
+			p := &printer{w: e.stdout, color: o.color, width: o.width}
 			p.line("%s  %s  %s", p.paint(ansiBold, "ATTACHMENTS"), clean(c.Args().First()), p.statusMark(check.Status))
 			p.line("  %s", clean(check.Summary))
 			if res, ok := check.Details.(*attachments.Result); ok {

@@ -54,7 +54,7 @@ func bulkCommand(e *env) *cli.Command {
 			if c.Bool("trust-ad") {
 				opts = append(opts, mailcheck.WithTrustAD())
 			}
-			p := &printer{w: e.stdout, color: o.color}
+			p := &printer{w: e.stdout, color: o.color, width: o.width}
 			if o.format == "text" {
 				p.line("%-32s %-5s %7s  %s", "DOMAIN", "GRADE", "SCORE", "PROBLEMS")
 			}

@@ -82,7 +82,7 @@ func reportAction(c *cli.Context, e *env) error {
 			return err
 		}
 	} else {
-		printReport(&printer{w: e.stdout, color: run.opts.color, brief: true}, rep)
+		printReport(&printer{w: e.stdout, color: run.opts.color, width: run.opts.width, brief: true}, rep)
 	}
 	if minSet {
 		switch {
@@ -187,6 +187,7 @@ func printReport(p *printer, rep *mailcheck.Report) {
 		p.line("%s", p.paint(ansiBold, "Fix first"))
 		for i, f := range rep.FixFirst {
 			p.wrapped("  ", fmt.Sprintf("%d. %s (+%.1f points): %s", i+1, clean(f.Title), f.Gain, clean(f.Fix)))
+			p.fixRecords("     ", f.FixRecords)
 		}
 	}
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mailcheck/mailcheck"
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/dnstest"
 	"github.com/miekg/dns"
@@ -153,4 +155,36 @@ func stripElapsed(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+func TestProseWrapsAtTheWidthButRecordsStayWhole(t *testing.T) {
+	var out strings.Builder
+	p := &printer{w: &out, width: 40}
+	rec := `"v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com"`
+	p.wrapped("  ", "fix: Replace the record with "+rec+" and wait for the TTL to pass before checking again.")
+	p.fixRecords("  ", []mailcheck.FixRecord{{Action: "replace", Name: "_dmarc.example.com", Type: "TXT",
+		Replaces: "v=DMARC1; p=rejected", Value: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com"}})
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	found := false
+	for _, l := range lines {
+		if !strings.Contains(l, "v=DMARC1") {
+			assert.LessOrEqual(t, len([]rune(l)), 40, "prose wraps at the width: %q", l)
+			continue
+		}
+		assert.True(t, strings.Contains(l, rec) || strings.Contains(l, `"v=DMARC1; p=rejected"`), "a record is never broken: %q", l)
+		found = found || strings.Contains(l, "with: _dmarc.example.com. TXT "+rec)
+	}
+	assert.True(t, found, "the corrected record is printed whole, in master-file form:\n%s", out.String())
+}
+
+func TestWidthComesFromCOLUMNSWhenNotATerminal(t *testing.T) {
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
+		getenv: func(k string) string { return map[string]string{"COLUMNS": "200"}[k] }}
+	run([]string{"mailcheck", "--zone", demoZone, "spflimit.example"}, e)
+	wide := false
+	for _, l := range strings.Split(out.String(), "\n") {
+		wide = wide || len([]rune(l)) > 100 && strings.Contains(l, "fix:")
+	}
+	assert.True(t, wide, "with COLUMNS=200 a fix is not wrapped at 80")
 }

@@ -89,7 +89,7 @@ func messageCommand(e *env) *cli.Command {
 				}
 				return exitFor(statuses...)
 			}
-			p := &printer{w: e.stdout, color: o.color}
+			p := &printer{w: e.stdout, color: o.color, width: o.width}
 			from := rep.FromDomain
 			if from == "" {
 				from = "(no From domain)"

@@ -16,6 +16,8 @@ import (
 type printer struct {
 	w     io.Writer
 	color bool
+	// width is where prose wraps (0: 80 columns).
+	width int
 	// brief asks detail printers for the key facts only (the domain report).
 	brief bool
 }
@@ -131,6 +133,7 @@ func (p *printer) findings(fs []mailcheck.Finding) {
 			if f.Fix != "" {
 				p.wrapped("          ", "fix: "+clean(f.Fix))
 			}
+			p.fixRecords("          ", f.FixRecords)
 			if f.Ref != "" {
 				p.line("          ref: %s", clean(f.Ref))
 			}
@@ -162,15 +165,20 @@ func exitFor(statuses ...mailcheck.Status) error {
 	return &exitError{code: code}
 }
 
-// textWidth is the width text output wraps prose at.
-const textWidth = 80
+// defaultWidth is where prose wraps when the terminal's width is unknown.
+const defaultWidth = 80
 
-// wrapped prints text wrapped at textWidth, every line starting with indent. Words
-// longer than a line (records, URLs) are kept whole rather than broken.
+// wrapped prints prose wrapped at the printer's width, every line starting with
+// indent. A quoted span ("v=spf1 mx -all") and a word longer than a line are kept
+// whole: a record broken over two lines would be pasted broken.
 func (p *printer) wrapped(indent, text string) {
+	width := p.width
+	if width <= 0 {
+		width = defaultWidth
+	}
 	line := indent
-	for _, word := range strings.Fields(text) {
-		if len(line) > len(indent) && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > textWidth {
+	for _, word := range proseUnits(text) {
+		if len(line) > len(indent) && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
 			p.line("%s", line)
 			line = indent + "  "
 		}
@@ -182,4 +190,65 @@ func (p *printer) wrapped(indent, text string) {
 	if strings.TrimSpace(line) != "" {
 		p.line("%s", line)
 	}
+}
+
+// proseUnits splits text at spaces, except inside double quotes.
+func proseUnits(text string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range text {
+		switch {
+		case r == '"':
+			quoted = !quoted
+			cur.WriteRune(r)
+		case unicode.IsSpace(r) && !quoted:
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// fixRecords prints each DNS change of a fix whole on its own line, in master-file
+// form, so it can be pasted as it is.
+func (p *printer) fixRecords(indent string, changes []mailcheck.FixRecord) {
+	for _, c := range changes {
+		switch c.Action {
+		case "replace":
+			p.line("%sreplace: %s", indent, clean(rrText(c.Name, c.Type, c.Replaces)))
+			p.line("%s   with: %s", indent, clean(rrText(c.Name, c.Type, c.Value)))
+		case "delete":
+			p.line("%s delete: %s", indent, clean(rrText(c.Name, c.Type, c.Replaces)))
+		default:
+			p.line("%spublish: %s", indent, clean(rrText(c.Name, c.Type, c.Value)))
+		}
+	}
+}
+
+// rrText writes a record as a master-file line (RFC 1035 §5.1): TXT data quoted, in
+// strings of at most 255 octets.
+func rrText(name, typ, value string) string {
+	owner := strings.TrimSuffix(name, ".") + "."
+	if !strings.EqualFold(typ, "TXT") {
+		return owner + " " + typ + " " + value
+	}
+	var parts []string
+	for {
+		n := min(len(value), 255)
+		s := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(value[:n])
+		parts = append(parts, `"`+s+`"`)
+		value = value[n:]
+		if value == "" {
+			break
+		}
+	}
+	return owner + " TXT " + strings.Join(parts, " ")
 }

@@ -173,7 +173,7 @@ func spfEvaluate(c *cli.Context, e *env, ip netip.Addr) error {
 		}
 		return exitFor(check.Status)
 	}
-	p := &printer{w: e.stdout, color: o.color}
+	p := &printer{w: e.stdout, color: o.color, width: o.width}
 	p.checkHeader(check)
 	if out != nil {
 		if out.Explanation != "" {
