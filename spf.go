@@ -89,16 +89,9 @@ func CheckSPFHost(ctx context.Context, q SPFQuery, opts ...Option) (*Check, erro
 		d = dnscheck.Domain{ASCII: domain, Unicode: domain}
 	}
 	out := spf.CheckHost(ctx, cfg.resolver, q.IP, d.ASCII, sender, spf.WithHELO(q.HELO))
-	c := newCheck("spf", d, []Finding{spfResultFinding(out)}, spfHostSummary(out), out)
-	switch out.Result {
-	case spf.Fail, spf.SoftFail, spf.PermError:
-		c.Status = StatusFail
-	case spf.TempError:
-		c.Status = StatusError
-	default:
-		c.Status = StatusPass
-	}
-	return c, nil
+	// The status follows the result's finding, as for every check: fail for
+	// fail/softfail/permerror, error for temperror, warn for none.
+	return newCheck("spf", d, []Finding{spfResultFinding(out)}, spfHostSummary(out), out), nil
 }
 
 func spfHostSummary(out *spf.Outcome) string {

@@ -66,7 +66,7 @@ func TestCheckSPFHostStatusFollowsTheResult(t *testing.T) {
 		{"softfail", SPFQuery{IP: netip.MustParseAddr("203.0.113.1"), Domain: "soft.example"}, spf.SoftFail, StatusFail},
 		{"permerror", SPFQuery{IP: netip.MustParseAddr("203.0.113.1"), Domain: "broken.example"}, spf.PermError, StatusFail},
 		{"HELO identity", SPFQuery{IP: netip.MustParseAddr("203.0.113.7"), HELO: "helo.example"}, spf.Pass, StatusPass},
-		{"a single-label HELO is none", SPFQuery{IP: netip.MustParseAddr("203.0.113.7"), HELO: "localhost"}, spf.None, StatusPass},
+		{"a single-label HELO is none: a warning, as its finding says", SPFQuery{IP: netip.MustParseAddr("203.0.113.7"), HELO: "localhost"}, spf.None, StatusWarn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := CheckSPFHost(context.Background(), tc.q, spfDemo(t))
