@@ -34,14 +34,13 @@ func EvaluateUnlisted(ctx context.Context, r Resolver, domain string, opts ...Op
 	}
 }
 
-// Result is the verdict that speaks for the policy: an error or "none" of either
-// family first (the policy cannot be judged better than its worst evaluation), else the
-// IPv4 result.
+// Result is the verdict that speaks for the policy: temperror when either evaluation
+// hit a DNS failure (the verdict is unknown), else the IPv4 result. An IPv6-only
+// permerror (void lookups for hosts without AAAA, RFC 7208 §4.6.4) is a risk for mail
+// sent over IPv6, which the audit reports as spf.void-risk-ipv6, not a broken record.
 func (u *Unlisted) Result() Result {
-	for _, r := range []Result{TempError, PermError, None} {
-		if u.IPv4.Result == r || u.IPv6.Result == r {
-			return r
-		}
+	if u.IPv4.Result == TempError || u.IPv6.Result == TempError {
+		return TempError
 	}
 	return u.IPv4.Result
 }
@@ -49,7 +48,7 @@ func (u *Unlisted) Result() Result {
 // Problem is the reason for a permerror or temperror verdict, "" otherwise.
 func (u *Unlisted) Problem() string {
 	for _, o := range []*Outcome{u.IPv4, u.IPv6} {
-		if o.Result == PermError || o.Result == TempError {
+		if o.Result == u.Result() && (o.Result == PermError || o.Result == TempError) {
 			return o.Problem
 		}
 	}
