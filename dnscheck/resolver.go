@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/miekg/dns"
 	"golang.org/x/sync/singleflight"
 )
@@ -20,8 +23,12 @@ const EDNSBufferSize = 1232
 
 // Defaults for the network source.
 const (
-	DefaultTimeout  = 2 * time.Second // per attempt
-	DefaultAttempts = 3               // tries in all, moving to the next server each time
+	// DefaultTimeout is the shortest time an attempt waits for an answer. An attempt
+	// waits longer when the caller's deadline leaves more room: the remaining time
+	// divided by the attempts left, so a slow but working resolver is not given up on
+	// after a couple of seconds under a 30-second deadline.
+	DefaultTimeout  = 2 * time.Second
+	DefaultAttempts = 3 // tries in all, moving to the next server each time
 )
 
 // Answer is one DNS response, kept whole for diagnostics.
@@ -69,12 +76,13 @@ func (a *Answer) Chain() []string {
 	return chain
 }
 
-// chase follows CNAME records in the answer from the question name. loop reports a
-// chain that revisits a name or exceeds maxCNAMEChain.
-func (a *Answer) chase() (target string, chain []string, loop bool) {
+// chase follows CNAME records in the answer from the question name. bad is
+// ErrCNAMELoop for a chain that revisits a name and ErrCNAMEChainTooLong for one
+// longer than maxCNAMEChain: either way resolvers cannot answer.
+func (a *Answer) chase() (target string, chain []string, bad error) {
 	target = a.Name
 	if a.Type == dns.TypeCNAME {
-		return target, nil, false
+		return target, nil, nil
 	}
 	seen := map[string]bool{strings.ToLower(target): true}
 	for {
@@ -85,11 +93,13 @@ func (a *Answer) chase() (target string, chain []string, loop bool) {
 				break
 			}
 		}
-		if next == "" {
-			return target, chain, false
-		}
-		if seen[next] || len(chain) >= maxCNAMEChain {
-			return target, chain, true
+		switch {
+		case next == "":
+			return target, chain, nil
+		case seen[next]:
+			return target, chain, ErrCNAMELoop
+		case len(chain) >= maxCNAMEChain:
+			return target, chain, ErrCNAMEChainTooLong
 		}
 		seen[next] = true
 		chain = append(chain, next)
@@ -109,6 +119,9 @@ type exchanger interface {
 // packages can take either; Query gives the whole response.
 type Resolver struct {
 	source exchanger
+	// budget bounds a shared query when the caller that starts it has no later
+	// deadline (see Query).
+	budget time.Duration
 
 	flight singleflight.Group
 	mu     sync.Mutex
@@ -125,14 +138,21 @@ type cacheKey struct {
 type cached struct {
 	ans *Answer
 	err error
+	// had is the time a query was given when its own deadline cut it short without
+	// an answer; zero for a result that stands. Such a result is reused only by
+	// callers that could not give a new query more time (see Query).
+	had time.Duration
 }
 
 // Options configure a network Resolver.
 type Options struct {
-	// Servers are upstream recursive resolvers as host:port (port 53 if omitted).
-	// Empty means the nameservers in /etc/resolv.conf.
+	// Servers are upstream recursive resolvers as IP or IP:port (port 53 if omitted;
+	// an IPv6 address with a port in brackets, [2001:db8::53]:53). Empty means the
+	// nameservers in /etc/resolv.conf. A host name is refused: finding the resolver
+	// would itself need DNS.
 	Servers []string
-	// Timeout bounds each attempt; DefaultTimeout if zero.
+	// Timeout is the shortest wait for one attempt; DefaultTimeout if zero. An
+	// attempt waits longer when the deadline allows (see DefaultTimeout).
 	Timeout time.Duration
 	// Attempts is the number of tries per question across servers; DefaultAttempts if zero.
 	Attempts int
@@ -140,7 +160,8 @@ type Options struct {
 
 // New returns a Resolver that queries upstream servers over UDP, with EDNS0, retrying
 // over TCP when an answer is truncated and moving to the next server on a timeout,
-// SERVFAIL or REFUSED.
+// SERVFAIL or REFUSED. Its error names a server address that is not IP[:port] with a
+// port from 1 to 65535, before anything is sent.
 func New(opts Options) (*Resolver, error) {
 	servers := opts.Servers
 	if len(servers) == 0 {
@@ -157,7 +178,7 @@ func New(opts Options) (*Resolver, error) {
 	}
 	norm := make([]string, len(servers))
 	for i, s := range servers {
-		hp, err := hostPort(s)
+		hp, err := serverAddr(s)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +191,34 @@ func New(opts Options) (*Resolver, error) {
 	if n.attempts <= 0 {
 		n.attempts = DefaultAttempts
 	}
-	return newResolver(n), nil
+	r := newResolver(n)
+	r.budget = n.timeout * time.Duration(n.attempts)
+	return r, nil
+}
+
+// ErrBadServer is wrapped when a resolver address given in Options.Servers is unusable.
+var ErrBadServer = errors.New("dnscheck: bad resolver address")
+
+// serverAddr checks a resolver address and returns it as IP:port.
+func serverAddr(s string) (string, error) {
+	host, port := s, "53"
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		host, port = h, p
+	} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		host = s[1 : len(s)-1]
+	}
+	if strings.TrimSpace(host) == "" {
+		return "", fmt.Errorf("%w %q: no IP address (want IP or IP:PORT, e.g. 192.0.2.53:53)", ErrBadServer, s)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return "", fmt.Errorf("%w %q: %q is not an IP address (want IP or IP:PORT; a host name would need DNS to find the DNS server)", ErrBadServer, s, host)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return "", fmt.Errorf("%w %q: port %q is not a number from 1 to 65535", ErrBadServer, s, port)
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(p)), nil
 }
 
 // NewZoneResolver returns a Resolver that answers from z alone, with no network.
@@ -179,18 +227,7 @@ func NewZoneResolver(z *Zone) *Resolver {
 }
 
 func newResolver(src exchanger) *Resolver {
-	return &Resolver{source: src, cache: map[cacheKey]cached{}, byType: map[string]int64{}}
-}
-
-func hostPort(s string) (string, error) {
-	if _, _, err := net.SplitHostPort(s); err == nil {
-		return s, nil
-	}
-	host := strings.Trim(s, "[]")
-	if host == "" || strings.ContainsAny(host, " /") {
-		return "", fmt.Errorf("dnscheck: bad resolver address %q (want HOST or HOST:PORT)", s)
-	}
-	return net.JoinHostPort(host, "53"), nil
+	return &Resolver{source: src, budget: DefaultTimeout * DefaultAttempts, cache: map[cacheKey]cached{}, byType: map[string]int64{}}
 }
 
 // Stats counts the queries a Resolver put on the wire (or asked its zone).
@@ -214,33 +251,82 @@ func (r *Resolver) Stats() Stats {
 // share one query, and answers are cached for the Resolver's life. The error is set only
 // when no response arrived (timeout, network failure, cancelled context); SERVFAIL and
 // REFUSED are responses and come back in Answer.Rcode.
+//
+// The shared query does not belong to the caller that happened to start it: it runs
+// under its own context, detached from that caller's cancellation and bounded by the
+// later of that caller's deadline and the Resolver's budget (Attempts × Timeout). Each
+// caller waits only as long as its own context allows, so one caller's short deadline
+// (one domain's --timeout in a bulk run) never fails another caller's question.
 func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	key := cacheKey{strings.ToLower(dns.Fqdn(name)), qtype}
+	for retried := false; ; retried = true {
+		if c, ok := r.fromCache(ctx, key); ok {
+			return c.ans, c.err
+		}
+		if expired(ctx) {
+			return nil, expiredError(ctx, key)
+		}
+		ch := r.flight.DoChan(fmt.Sprintf("%s/%d", key.name, key.qtype), func() (any, error) {
+			// Another flight may have finished between the cache check above and here.
+			if c, ok := r.fromCache(ctx, key); ok {
+				return c, nil
+			}
+			had := r.allowance(ctx)
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), had)
+			defer cancel()
+			ans, err := r.query(fctx, key.name, qtype)
+			c := cached{ans: ans, err: err}
+			if err != nil && expired(fctx) {
+				c.had = had
+			}
+			r.mu.Lock()
+			r.cache[key] = c
+			r.mu.Unlock()
+			return c, nil
+		})
+		select {
+		case v := <-ch:
+			c := v.Val.(cached)
+			if c.had > 0 && !retried && r.allowance(ctx) > c.had {
+				continue // the shared query ran out of its time and this caller has more
+			}
+			return c.ans, c.err
+		case <-ctx.Done():
+			return nil, expiredError(ctx, key)
+		}
+	}
+}
+
+// fromCache returns the cached result for key, unless it is a query cut short by its
+// own deadline and ctx would give a new query more time.
+func (r *Resolver) fromCache(ctx context.Context, key cacheKey) (cached, bool) {
 	r.mu.Lock()
 	c, ok := r.cache[key]
 	r.mu.Unlock()
-	if ok {
-		return c.ans, c.err
+	if ok && c.had > 0 && r.allowance(ctx) > c.had {
+		return c, false
 	}
-	v, err, _ := r.flight.Do(fmt.Sprintf("%s/%d", key.name, key.qtype), func() (any, error) {
-		// Another flight may have finished between the cache check above and here.
-		r.mu.Lock()
-		c, ok := r.cache[key]
-		r.mu.Unlock()
-		if ok {
-			return c.ans, c.err
-		}
-		ans, err := r.query(ctx, key.name, qtype)
-		// A cancelled caller says nothing about the name: do not remember it.
-		if ctx.Err() == nil {
-			r.mu.Lock()
-			r.cache[key] = cached{ans, err}
-			r.mu.Unlock()
-		}
-		return ans, err
-	})
-	ans, _ := v.(*Answer)
-	return ans, err
+	return c, ok
+}
+
+// allowance is the time a shared query started for a caller with ctx is given: the
+// later of the caller's deadline and the Resolver's budget (Attempts × Timeout), so a
+// caller about to give up does not shorten the query for others who wait on it.
+func (r *Resolver) allowance(ctx context.Context) time.Duration {
+	a := r.budget
+	if d, ok := ctx.Deadline(); ok {
+		a = max(a, time.Until(d))
+	}
+	return a
+}
+
+// expiredError is what a caller whose context ended before the answer gets.
+func expiredError(ctx context.Context, key cacheKey) error {
+	cause := ctx.Err()
+	if cause == nil {
+		cause = context.DeadlineExceeded // the deadline passed a moment before the timer fired
+	}
+	return fmt.Errorf("%w: %s %s: %w", ErrTimeout, key.name, dns.TypeToString[key.qtype], cause)
 }
 
 func (r *Resolver) query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
@@ -265,9 +351,6 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) (*Answe
 	}, nil
 }
 
-// ErrTimeout is wrapped when no server answered in time.
-var ErrTimeout = errors.New("dnscheck: no answer from any server in time")
-
 // network is the upstream source.
 type network struct {
 	servers  []string
@@ -285,7 +368,7 @@ func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, b
 			break
 		}
 		server := n.servers[i%len(n.servers)]
-		resp, tcp, err := n.try(ctx, q, server)
+		resp, tcp, err := n.try(ctx, q, server, n.attemptTimeout(ctx, n.attempts-i))
 		if err != nil {
 			lastErr = err
 			continue
@@ -307,8 +390,29 @@ func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, b
 		}
 		return nil, "", false, fmt.Errorf("%w: %s %s: %w", ErrTimeout, q0.Name, dns.TypeToString[q0.Qtype], cause)
 	}
-	return nil, "", false, fmt.Errorf("%w: %s %s after %d attempts: %v", ErrTimeout,
+	// Say why the last attempt got nothing: a refused or closed connection is not a
+	// timeout, and the classifier (internal/dnsfail) reports them apart.
+	why := ErrTimeout
+	switch dnsfail.Classify(lastErr) {
+	case dnsfail.ConnRefused:
+		why = ErrConnRefused
+	case dnsfail.ConnClosed:
+		why = ErrConnClosed
+	}
+	return nil, "", false, fmt.Errorf("%w: %s %s after %d attempts: %w", why,
 		q0.Name, dns.TypeToString[q0.Qtype], n.attempts, lastErr)
+}
+
+// attemptTimeout is how long one attempt waits: the time left before ctx's deadline
+// divided by the attempts left, and never less than n.timeout. A resolver that takes
+// 2.5 s to answer then works under a 30 s deadline, while a short deadline keeps the
+// usual quick retry to the next server.
+func (n *network) attemptTimeout(ctx context.Context, left int) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok || left < 1 {
+		return n.timeout
+	}
+	return max(n.timeout, time.Until(d)/time.Duration(left))
 }
 
 // expired reports a cancelled context or a passed deadline (a socket deadline can fire
@@ -322,10 +426,10 @@ func expired(ctx context.Context) bool {
 }
 
 // try sends q to one server over UDP, and again over TCP if the answer is truncated.
-func (n *network) try(ctx context.Context, q *dns.Msg, server string) (*dns.Msg, bool, error) {
-	actx, cancel := context.WithTimeout(ctx, n.timeout)
+func (n *network) try(ctx context.Context, q *dns.Msg, server string, timeout time.Duration) (*dns.Msg, bool, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	udp := &dns.Client{Net: "udp", UDPSize: EDNSBufferSize, Timeout: n.timeout}
+	udp := &dns.Client{Net: "udp", UDPSize: EDNSBufferSize, Timeout: timeout}
 	resp, _, err := udp.ExchangeContext(actx, q.Copy(), server)
 	if err != nil {
 		return nil, false, err
@@ -333,7 +437,7 @@ func (n *network) try(ctx context.Context, q *dns.Msg, server string) (*dns.Msg,
 	if !resp.Truncated {
 		return resp, false, nil
 	}
-	tcp := &dns.Client{Net: "tcp", Timeout: n.timeout}
+	tcp := &dns.Client{Net: "tcp", Timeout: timeout}
 	resp, _, err = tcp.ExchangeContext(actx, q.Copy(), server)
 	return resp, true, err
 }
