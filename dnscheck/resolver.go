@@ -23,10 +23,10 @@ const EDNSBufferSize = 1232
 
 // Defaults for the network source.
 const (
-	// DefaultTimeout is the shortest time an attempt waits for an answer. An attempt
-	// waits longer when the caller's deadline leaves more room: the remaining time
-	// divided by the attempts left, so a slow but working resolver is not given up on
-	// after a couple of seconds under a 30-second deadline.
+	// DefaultTimeout is how long an attempt goes unanswered before the next one is
+	// sent. The earlier attempts keep listening until the question's budget
+	// (Attempts × Timeout) ends, so a slow but working resolver (2.5 s, say) still
+	// answers, while a lost packet is retried after Timeout as usual.
 	DefaultTimeout  = 2 * time.Second
 	DefaultAttempts = 3 // tries in all, moving to the next server each time
 )
@@ -119,8 +119,7 @@ type exchanger interface {
 // packages can take either; Query gives the whole response.
 type Resolver struct {
 	source exchanger
-	// budget bounds a shared query when the caller that starts it has no later
-	// deadline (see Query).
+	// budget bounds one question, detached from its callers (see Query).
 	budget time.Duration
 
 	flight singleflight.Group
@@ -138,10 +137,6 @@ type cacheKey struct {
 type cached struct {
 	ans *Answer
 	err error
-	// had is the time a query was given when its own deadline cut it short without
-	// an answer; zero for a result that stands. Such a result is reused only by
-	// callers that could not give a new query more time (see Query).
-	had time.Duration
 }
 
 // Options configure a network Resolver.
@@ -151,8 +146,9 @@ type Options struct {
 	// nameservers in /etc/resolv.conf. A host name is refused: finding the resolver
 	// would itself need DNS.
 	Servers []string
-	// Timeout is the shortest wait for one attempt; DefaultTimeout if zero. An
-	// attempt waits longer when the deadline allows (see DefaultTimeout).
+	// Timeout is how long an attempt goes unanswered before the next is sent;
+	// DefaultTimeout if zero. Attempts × Timeout bounds the whole question, and
+	// every attempt listens until then (see DefaultTimeout).
 	Timeout time.Duration
 	// Attempts is the number of tries per question across servers; DefaultAttempts if zero.
 	Attempts int
@@ -192,7 +188,7 @@ func New(opts Options) (*Resolver, error) {
 		n.attempts = DefaultAttempts
 	}
 	r := newResolver(n)
-	r.budget = n.timeout * time.Duration(n.attempts)
+	r.budget = n.budget()
 	return r, nil
 }
 
@@ -254,70 +250,45 @@ func (r *Resolver) Stats() Stats {
 //
 // The shared query does not belong to the caller that happened to start it: it runs
 // under its own context, detached from that caller's cancellation and bounded by the
-// later of that caller's deadline and the Resolver's budget (Attempts × Timeout). Each
-// caller waits only as long as its own context allows, so one caller's short deadline
-// (one domain's --timeout in a bulk run) never fails another caller's question.
+// Resolver's budget (Attempts × Timeout). Each caller waits only as long as its own
+// context allows, so one caller's short deadline (one domain's --timeout in a bulk
+// run) never fails another caller's question.
 func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	key := cacheKey{strings.ToLower(dns.Fqdn(name)), qtype}
-	for retried := false; ; retried = true {
-		if c, ok := r.fromCache(ctx, key); ok {
-			return c.ans, c.err
-		}
-		if expired(ctx) {
-			return nil, expiredError(ctx, key)
-		}
-		ch := r.flight.DoChan(fmt.Sprintf("%s/%d", key.name, key.qtype), func() (any, error) {
-			// Another flight may have finished between the cache check above and here.
-			if c, ok := r.fromCache(ctx, key); ok {
-				return c, nil
-			}
-			had := r.allowance(ctx)
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), had)
-			defer cancel()
-			ans, err := r.query(fctx, key.name, qtype)
-			c := cached{ans: ans, err: err}
-			if err != nil && expired(fctx) {
-				c.had = had
-			}
-			r.mu.Lock()
-			r.cache[key] = c
-			r.mu.Unlock()
+	if c, ok := r.fromCache(key); ok {
+		return c.ans, c.err
+	}
+	if expired(ctx) {
+		return nil, expiredError(ctx, key)
+	}
+	ch := r.flight.DoChan(fmt.Sprintf("%s/%d", key.name, key.qtype), func() (any, error) {
+		// Another flight may have finished between the cache check above and here.
+		if c, ok := r.fromCache(key); ok {
 			return c, nil
-		})
-		select {
-		case v := <-ch:
-			c := v.Val.(cached)
-			if c.had > 0 && !retried && r.allowance(ctx) > c.had {
-				continue // the shared query ran out of its time and this caller has more
-			}
-			return c.ans, c.err
-		case <-ctx.Done():
-			return nil, expiredError(ctx, key)
 		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.budget)
+		defer cancel()
+		ans, err := r.query(fctx, key.name, qtype)
+		c := cached{ans, err}
+		r.mu.Lock()
+		r.cache[key] = c
+		r.mu.Unlock()
+		return c, nil
+	})
+	select {
+	case v := <-ch:
+		c := v.Val.(cached)
+		return c.ans, c.err
+	case <-ctx.Done():
+		return nil, expiredError(ctx, key)
 	}
 }
 
-// fromCache returns the cached result for key, unless it is a query cut short by its
-// own deadline and ctx would give a new query more time.
-func (r *Resolver) fromCache(ctx context.Context, key cacheKey) (cached, bool) {
+func (r *Resolver) fromCache(key cacheKey) (cached, bool) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	c, ok := r.cache[key]
-	r.mu.Unlock()
-	if ok && c.had > 0 && r.allowance(ctx) > c.had {
-		return c, false
-	}
 	return c, ok
-}
-
-// allowance is the time a shared query started for a caller with ctx is given: the
-// later of the caller's deadline and the Resolver's budget (Attempts × Timeout), so a
-// caller about to give up does not shorten the query for others who wait on it.
-func (r *Resolver) allowance(ctx context.Context) time.Duration {
-	a := r.budget
-	if d, ok := ctx.Deadline(); ok {
-		a = max(a, time.Until(d))
-	}
-	return a
 }
 
 // expiredError is what a caller whose context ended before the answer gets.
@@ -358,29 +329,67 @@ type network struct {
 	attempts int
 }
 
+// budget bounds one question across all its attempts.
+func (n *network) budget() time.Duration { return n.timeout * time.Duration(n.attempts) }
+
+// exchange asks the servers in turn. A new attempt goes to the next server when the
+// previous one failed (no response, SERVFAIL, REFUSED) or has gone unanswered for
+// n.timeout; an unanswered attempt keeps listening until the budget ends, so the
+// first useful answer from any attempt wins. A slow resolver then answers within the
+// budget, a dead one costs the budget and no more, and a lost packet is retried
+// after n.timeout.
 func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, bool, error) {
-	var last *dns.Msg
-	var lastServer string
-	var lastTCP bool
+	qctx, cancel := context.WithTimeout(ctx, n.budget())
+	defer cancel() // stops the attempts still listening
+	type result struct {
+		resp   *dns.Msg
+		server string
+		tcp    bool
+		err    error
+	}
+	results := make(chan result, n.attempts) // buffered: no attempt blocks after we return
+	launched, done := 0, 0
+	launch := func() {
+		server := n.servers[launched%len(n.servers)]
+		launched++
+		go func() {
+			resp, tcp, err := n.try(qctx, q, server)
+			results <- result{resp, server, tcp, err}
+		}()
+	}
+	launch()
+	next := time.NewTimer(n.timeout)
+	defer next.Stop()
+	var last *result
 	var lastErr error
-	for i := 0; i < n.attempts; i++ {
-		if expired(ctx) {
-			break
+wait:
+	for done < launched {
+		select {
+		case res := <-results:
+			done++
+			if res.err == nil && res.resp.Rcode != dns.RcodeServerFailure && res.resp.Rcode != dns.RcodeRefused {
+				return res.resp, res.server, res.tcp, nil
+			}
+			if res.err == nil {
+				last = &res // another server may do better; keep this in case none does
+			} else {
+				lastErr = res.err
+			}
+			if launched < n.attempts && !expired(qctx) {
+				launch()
+				next.Reset(n.timeout)
+			}
+		case <-next.C:
+			if launched < n.attempts {
+				launch()
+				next.Reset(n.timeout)
+			}
+		case <-qctx.Done():
+			break wait
 		}
-		server := n.servers[i%len(n.servers)]
-		resp, tcp, err := n.try(ctx, q, server, n.attemptTimeout(ctx, n.attempts-i))
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		last, lastServer, lastTCP = resp, server, tcp
-		if resp.Rcode == dns.RcodeServerFailure || resp.Rcode == dns.RcodeRefused {
-			continue // another server may do better
-		}
-		return resp, server, tcp, nil
 	}
 	if last != nil {
-		return last, lastServer, lastTCP, nil
+		return last.resp, last.server, last.tcp, nil
 	}
 	q0 := q.Question[0]
 	if expired(ctx) {
@@ -390,7 +399,11 @@ func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, b
 		}
 		return nil, "", false, fmt.Errorf("%w: %s %s: %w", ErrTimeout, q0.Name, dns.TypeToString[q0.Qtype], cause)
 	}
-	// Say why the last attempt got nothing: a refused or closed connection is not a
+	if lastErr == nil || expired(qctx) {
+		return nil, "", false, fmt.Errorf("%w: %s %s: no answer to %d attempts in %s", ErrTimeout,
+			q0.Name, dns.TypeToString[q0.Qtype], launched, n.budget())
+	}
+	// Every attempt failed at once: say why. A refused or closed connection is not a
 	// timeout, and the classifier (internal/dnsfail) reports them apart.
 	why := ErrTimeout
 	switch dnsfail.Classify(lastErr) {
@@ -400,19 +413,7 @@ func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, b
 		why = ErrConnClosed
 	}
 	return nil, "", false, fmt.Errorf("%w: %s %s after %d attempts: %w", why,
-		q0.Name, dns.TypeToString[q0.Qtype], n.attempts, lastErr)
-}
-
-// attemptTimeout is how long one attempt waits: the time left before ctx's deadline
-// divided by the attempts left, and never less than n.timeout. A resolver that takes
-// 2.5 s to answer then works under a 30 s deadline, while a short deadline keeps the
-// usual quick retry to the next server.
-func (n *network) attemptTimeout(ctx context.Context, left int) time.Duration {
-	d, ok := ctx.Deadline()
-	if !ok || left < 1 {
-		return n.timeout
-	}
-	return max(n.timeout, time.Until(d)/time.Duration(left))
+		q0.Name, dns.TypeToString[q0.Qtype], launched, lastErr)
 }
 
 // expired reports a cancelled context or a passed deadline (a socket deadline can fire
@@ -425,20 +426,29 @@ func expired(ctx context.Context) bool {
 	return ok && !time.Now().Before(d)
 }
 
-// try sends q to one server over UDP, and again over TCP if the answer is truncated.
-func (n *network) try(ctx context.Context, q *dns.Msg, server string, timeout time.Duration) (*dns.Msg, bool, error) {
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+// try sends q to one server over UDP, and again over TCP if the answer is truncated,
+// listening until ctx ends.
+func (n *network) try(ctx context.Context, q *dns.Msg, server string) (*dns.Msg, bool, error) {
+	timeout := n.budget()
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	if timeout <= 0 {
+		return nil, false, context.DeadlineExceeded
+	}
 	udp := &dns.Client{Net: "udp", UDPSize: EDNSBufferSize, Timeout: timeout}
-	resp, _, err := udp.ExchangeContext(actx, q.Copy(), server)
+	resp, _, err := udp.ExchangeContext(ctx, q.Copy(), server)
 	if err != nil {
 		return nil, false, err
 	}
 	if !resp.Truncated {
 		return resp, false, nil
 	}
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
 	tcp := &dns.Client{Net: "tcp", Timeout: timeout}
-	resp, _, err = tcp.ExchangeContext(actx, q.Copy(), server)
+	resp, _, err = tcp.ExchangeContext(ctx, q.Copy(), server)
 	return resp, true, err
 }
 
