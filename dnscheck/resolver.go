@@ -339,6 +339,7 @@ func (n *network) budget() time.Duration { return n.timeout * time.Duration(n.at
 // budget, a dead one costs the budget and no more, and a lost packet is retried
 // after n.timeout.
 func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, bool, error) {
+	start := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, n.budget())
 	defer cancel() // stops the attempts still listening
 	type result struct {
@@ -392,16 +393,12 @@ wait:
 		return last.resp, last.server, last.tcp, nil
 	}
 	q0 := q.Question[0]
-	if expired(ctx) {
-		cause := ctx.Err()
-		if cause == nil {
-			cause = context.DeadlineExceeded
-		}
-		return nil, "", false, fmt.Errorf("%w: %s %s: %w", ErrTimeout, q0.Name, dns.TypeToString[q0.Qtype], cause)
+	if err := ctx.Err(); errors.Is(err, context.Canceled) {
+		return nil, "", false, fmt.Errorf("%w: %s %s: %w", ErrTimeout, q0.Name, dns.TypeToString[q0.Qtype], err)
 	}
 	if lastErr == nil || expired(qctx) {
 		return nil, "", false, fmt.Errorf("%w: %s %s: no answer to %d attempts in %s", ErrTimeout,
-			q0.Name, dns.TypeToString[q0.Qtype], launched, n.budget())
+			q0.Name, dns.TypeToString[q0.Qtype], launched, time.Since(start).Round(10*time.Millisecond))
 	}
 	// Every attempt failed at once: say why. A refused or closed connection is not a
 	// timeout, and the classifier (internal/dnsfail) reports them apart.
