@@ -2,9 +2,13 @@ package mailcheck_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mailcheck/mailcheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,4 +45,38 @@ func TestCheckDomainsStopsWhenCancelled(t *testing.T) {
 		mailcheck.WithResolver(demoResolver(t)))
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.LessOrEqual(t, n, 2)
+}
+
+// Two domains checked at once on one resolver share a slow provider include. The
+// first gives up early; the second, with time to spare, must still get the answer
+// (before, the shared query ran under the first caller's context and both failed).
+func TestOneDomainsDeadlineDoesNotFailAnotherDomain(t *testing.T) {
+	srv := dnstest.Start(t, dnstest.Zone(t, `
+a.test.              IN TXT "v=spf1 include:_spf.provider.test -all"
+b.test.              IN TXT "v=spf1 include:_spf.provider.test -all"
+_spf.provider.test.  IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+`))
+	srv.SetFault("_spf.provider.test", dns.TypeTXT, dnstest.Fault{Latency: 400 * time.Millisecond})
+	r := srv.Resolver(t)
+
+	var wg sync.WaitGroup
+	var short, long *mailcheck.Check
+	var shortErr, longErr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		short, shortErr = mailcheck.CheckSPF(context.Background(), "a.test", mailcheck.WithResolver(r), mailcheck.WithTimeout(100*time.Millisecond))
+	}()
+	go func() {
+		defer wg.Done()
+		time.Sleep(20 * time.Millisecond) // ask while a.test's query is in flight
+		long, longErr = mailcheck.CheckSPF(context.Background(), "b.test", mailcheck.WithResolver(r), mailcheck.WithTimeout(5*time.Second))
+	}()
+	wg.Wait()
+	require.NoError(t, shortErr)
+	require.NoError(t, longErr)
+	assert.True(t, short.Incomplete(), "a.test ran out of its own time")
+	assert.False(t, long.Incomplete(), "b.test had time and got the shared answer: %v", long.Findings)
+	assert.Equal(t, mailcheck.StatusPass, long.Status)
+	assert.LessOrEqual(t, srv.Count("_spf.provider.test", "TXT"), 2, "one question (a retry after 300 ms at most) served both")
 }

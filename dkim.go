@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/mailcheck/mailcheck/dkim"
@@ -58,20 +59,26 @@ func providerHints(ctx context.Context, r *dnscheck.Resolver, domain string) []s
 
 func dkimSummary(r *dkim.Result) string {
 	var found []string
-	missing := 0
+	missing, failed := 0, 0
 	for _, k := range r.Keys {
-		if k.Status != dkim.KeyFound {
+		switch {
+		case k.Status == dkim.KeyDNSError:
+			failed++ // unknown, not missing
+		case k.Status != dkim.KeyFound:
 			if !k.Discovered {
 				missing++
 			}
-			continue
+		default:
+			found = append(found, k.Selector+" ("+keyFacts(k)+")")
 		}
-		found = append(found, k.Selector+" ("+keyFacts(k)+")")
 	}
+	probedNothing := !slices.ContainsFunc(r.Findings, func(f dkim.Finding) bool { return f.Code == dkim.CodeNoSelectorFound })
 	var s string
 	switch {
 	case len(found) == 0 && r.DomainKeyNXDOMAIN:
 		s = "No DKIM key: nothing exists under _domainkey." + r.Domain + "."
+	case len(found) == 0 && r.Probed > 0 && probedNothing:
+		s = "The DKIM lookups did not complete: no probed selector was answered."
 	case len(found) == 0 && r.Probed > 0:
 		s = fmt.Sprintf("No DKIM key found among %d probed selectors (inconclusive: give --selector).", r.Probed)
 	case len(found) == 0:
@@ -81,6 +88,9 @@ func dkimSummary(r *dkim.Result) string {
 	}
 	if missing > 0 {
 		s += fmt.Sprintf(" %d selector(s) asked for have no key.", missing)
+	}
+	if failed > 0 {
+		s += fmt.Sprintf(" The lookup of %d selector(s) failed.", failed)
 	}
 	return s
 }

@@ -108,7 +108,7 @@ func (s *scorer) dmarcApplies() bool { return s.dmarc != nil && s.dmarc.Record !
 
 // dmarcUnknown reports that DNS failures left it unknown which record applies.
 func (s *scorer) dmarcUnknown() bool {
-	return !s.dmarcApplies() && (s.dmarc == nil || s.dmarc.Discovery == nil || s.dmarc.Discovery.Incomplete)
+	return !s.dmarcApplies() && (s.dmarc == nil || s.dmarc.Discovery == nil || s.dmarc.Discovery.RFC9989.Unknown)
 }
 
 // dmarcMultiple reports a name with several DMARC records, which receivers discard
@@ -211,7 +211,9 @@ func (s *scorer) policies() (bis, legacy dmarc.Policy) {
 	d := s.dmarc.Discovery
 	bis = d.RFC9989.Policy
 	legacy = bis
-	if d.RFC7489.Applies {
+	// An RFC 7489 view a DNS failure left unknown leaves the RFC 9989 one, which the
+	// walk established, to speak.
+	if d.RFC7489.Applies && !d.RFC7489.Unknown {
 		legacy = legacyPolicy(d.RFC7489.Policy, d.RFC7489.Percent)
 	}
 	return bis, legacy
@@ -245,6 +247,11 @@ func (s *scorer) dmarcSubdomains() Item {
 		return s.noDMARCItem(id, name, "No policy covers the subdomains.")
 	}
 	o := s.dmarc.Discovery.RFC9989
+	if o.FailedAt != "" && (o.SubdomainPolicy == "" || o.NonexistentPolicy == "") {
+		// The domain's own record was found, but the walk above it failed: the
+		// Organizational Domain, and with it the subdomain policy, is unknown.
+		return unknown(id, "dmarc", name, "Unknown: the lookup of "+o.FailedAt+" failed, so the policy for subdomains is not known.")
+	}
 	def := prose("Set sp=reject and np=reject (or drop them so they default to p=reject), so nobody can spoof made-up subdomains.")
 	return scored(id, "dmarc", name, policyPoints(weaker(o.SubdomainPolicy, o.NonexistentPolicy)),
 		fmt.Sprintf("Existing subdomains: %s; non-existent subdomains: %s.", o.SubdomainPolicy, o.NonexistentPolicy),

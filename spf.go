@@ -32,6 +32,11 @@ func CheckSPF(ctx context.Context, domain string, opts ...Option) (*Check, error
 
 func spfAuditSummary(rep *spf.Report) string {
 	if rep.Record == "" {
+		for _, f := range rep.Findings {
+			if f.Code == spf.CodeDNSError && f.Evidence != nil && f.Evidence.Name == rep.Domain {
+				return "The SPF lookup did not complete." // unknown, not missing
+			}
+		}
 		return "No usable SPF record."
 	}
 	s := fmt.Sprintf("%d DNS lookups of %d allowed, %d void of %d.", rep.Lookups, spf.MaxLookups, rep.VoidLookups, spf.MaxVoidLookups)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
 )
 
@@ -132,8 +133,16 @@ func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Res
 			found++
 		}
 	}
-	if found == 0 && len(plan) > 0 {
-		res.Findings = append(res.Findings, noSelectorFinding(res, notes))
+	answered := 0
+	for _, kr := range probed {
+		if kr.Status != KeyDNSError {
+			answered++
+		}
+	}
+	// "No key found" rests on the probes that were answered; when none was, only
+	// the dkim.dns-error says anything: unknown is not missing.
+	if found == 0 && len(plan) > 0 && (answered > 0 || res.DomainKeyNXDOMAIN) {
+		res.Findings = append(res.Findings, noSelectorFinding(res, notes, answered))
 	}
 	if f, ok := ed25519Only(res); ok {
 		res.Findings = append(res.Findings, f)
@@ -255,26 +264,29 @@ func looksLikeKey(rec string) bool {
 func probeErrors(probed []*KeyResult) []Finding {
 	var names []string
 	var last error
+	domain := ""
 	for _, kr := range probed {
 		if kr.Status == KeyDNSError {
 			names = append(names, kr.Name)
-			last = kr.err
+			last, domain = kr.err, kr.Domain
 		}
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	return []Finding{{
-		Code: CodeDNSError, Severity: finding.Warning,
-		Message:    fmt.Sprintf("%d of the probed selector names could not be looked up (%s), so a key may exist there unseen.", len(names), rcodeOf(last)),
-		Fix:        "Check that the domain's name servers answer TXT queries under _domainkey, then run the check again.",
-		Ref:        "RFC 6376 §6.1.2",
-		Evidence:   &Evidence{Type: "TXT", Rcode: rcodeOf(last), Records: names, Detail: last.Error()},
-		Incomplete: true,
-	}}
+	f := dnsErrorFinding(names[0], last)
+	if len(names) > 1 {
+		k := dnsfail.Classify(last)
+		f.Message = fmt.Sprintf("The TXT lookups of %d probed selector names under _domainkey.%s failed (%s), so whether a key exists there is unknown: not missing, not failed, until the name servers answer.",
+			len(names), domain, k)
+		f.Fix = dnsfail.Fix(k, "the names under _domainkey."+domain, "TXT")
+		f.Evidence.Name = "_domainkey." + domain
+	}
+	f.Evidence.Records = names
+	return []Finding{f}
 }
 
-func noSelectorFinding(res *Result, notes []string) Finding {
+func noSelectorFinding(res *Result, notes []string, answered int) Finding {
 	f := Finding{
 		Code: CodeNoSelectorFound, Severity: finding.Warning,
 		Fix: "Find the selector in the s= tag of the DKIM-Signature header of a message you sent, and check it with --selector; " +
@@ -288,6 +300,9 @@ func noSelectorFinding(res *Result, notes []string) Finding {
 		f.Evidence.Rcode = "NXDOMAIN"
 	} else {
 		f.Message = fmt.Sprintf("No DKIM key was found among %d probed common selectors; selectors cannot be listed from DNS, so this is inconclusive, not a failure.", res.Probed)
+		if answered < res.Probed {
+			f.Message = fmt.Sprintf("No DKIM key was found at the %d probed common selectors that were answered (the lookups of %d others failed); selectors cannot be listed from DNS, so this is inconclusive, not a failure.", answered, res.Probed-answered)
+		}
 	}
 	if len(notes) > 0 {
 		f.Evidence.Detail = strings.Join(notes, "; ")

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
 )
 
@@ -109,7 +109,7 @@ func lookupKey(ctx context.Context, r Resolver, domain, selector string) *KeyRes
 	kr := &KeyResult{Selector: selector, Domain: domain, Name: name}
 	txts, err := r.LookupTXT(ctx, name)
 	switch {
-	case err != nil && dnscheck.IsNotFound(err):
+	case err != nil && dnsfail.IsNotFound(err):
 		kr.Status, kr.Rcode, kr.err = KeyMissing, rcodeOf(err), err
 		kr.CNAME = cnameOf(ctx, r, name, false)
 		return kr
@@ -204,40 +204,9 @@ func missingFinding(kr *KeyResult) Finding {
 }
 
 func dnsErrorFinding(name string, err error) Finding {
-	return Finding{
-		Code: CodeDNSError, Severity: finding.Warning,
-		Message:    fmt.Sprintf("The DNS lookup of %s failed (%s), so the key could not be checked; receivers seeing the same failure defer or fail DKIM.", name, rcodeOf(err)),
-		Fix:        "Check that the domain's name servers answer TXT queries for this name.",
-		Ref:        "RFC 6376 §6.1.2",
-		Evidence:   &Evidence{Name: name, Type: "TXT", Rcode: rcodeOf(err), Detail: err.Error()},
-		Incomplete: true,
-	}
+	return dnsfail.Finding(CodeDNSError, name, "TXT", err,
+		"whether a key is published there (receivers seeing the same failure defer or fail DKIM)", "RFC 6376 §6.1.2")
 }
 
-// rcodeOf names a lookup failure in DNS terms.
-func rcodeOf(err error) string {
-	switch {
-	case errors.Is(err, dnscheck.ErrNXDOMAIN):
-		return "NXDOMAIN"
-	case errors.Is(err, dnscheck.ErrNODATA):
-		return "NODATA"
-	case errors.Is(err, dnscheck.ErrServFail):
-		return "SERVFAIL"
-	case errors.Is(err, dnscheck.ErrRefused):
-		return "REFUSED"
-	case errors.Is(err, dnscheck.ErrCNAMELoop):
-		return "CNAME loop"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, dnscheck.ErrTimeout):
-		return "timeout"
-	}
-	var de *net.DNSError
-	if errors.As(err, &de) {
-		switch {
-		case de.IsTimeout:
-			return "timeout"
-		case de.IsNotFound:
-			return "not found"
-		}
-	}
-	return "error"
-}
+// rcodeOf names a lookup failure or absence in DNS terms (internal/dnsfail).
+func rcodeOf(err error) string { return string(dnsfail.Classify(err)) }

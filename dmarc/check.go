@@ -2,11 +2,10 @@ package dmarc
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"strings"
 
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
 )
 
@@ -111,7 +110,8 @@ func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
 	}
 
 	c.lookupFindings(disc)
-	if !o.Applies && !disc.RFC7489.Applies {
+	// Unknown is not missing: a failed lookup may hide the record that applies.
+	if !o.Applies && !disc.RFC7489.Applies && !disc.Unknown() {
 		c.missing(disc)
 	}
 	if l := disc.Lookup(disc.Domain); l != nil && !l.Failed() && len(l.DMARC) == 0 {
@@ -144,12 +144,12 @@ func (c *checker) lookupFindings(disc *Discovery) {
 	o := disc.RFC9989
 	for _, l := range disc.Lookups {
 		if l.Failed() {
-			c.add(Finding{
-				Code: CodeDNSError, Severity: finding.Error, Incomplete: true,
-				Message: fmt.Sprintf("the TXT lookup of %s failed (%v), so the DMARC policy that applies is not certain", l.Name, l.Err),
-				Fix:     "Make the domain's name servers answer TXT queries for " + l.Name + ".",
-				Ref:     "RFC 9989 §4.10.1", Evidence: &finding.Evidence{Name: l.Name, Type: "TXT", Rcode: rcodeOf(l.Err)},
-			})
+			unknown := "the DMARC policy that applies to " + disc.Domain
+			if o.Applies {
+				// The domain's own record was found below the failure.
+				unknown = "the Organizational Domain of " + disc.Domain + ", and so the policy for its subdomains,"
+			}
+			c.add(dnsfail.Finding(CodeDNSError, l.Name, "TXT", l.Err, unknown, "RFC 9989 §4.10"))
 			continue
 		}
 		// Records above the Organizational Domain belong to someone else (a PSO).
@@ -376,8 +376,8 @@ func (c *checker) policyFindings(disc *Discovery, o Outcome) {
 // mismatch reports when RFC 9989 and RFC 7489 receivers reach different records.
 func (c *checker) mismatch(disc *Discovery) {
 	a, b := disc.RFC9989, disc.RFC7489
-	if a.Applies == b.Applies && a.PolicyDomain == b.PolicyDomain {
-		return
+	if a.Applies == b.Applies && a.PolicyDomain == b.PolicyDomain || disc.Unknown() {
+		return // an unknown outcome cannot be said to differ
 	}
 	describe := func(o Outcome) string {
 		if !o.Applies {
@@ -440,7 +440,7 @@ func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string
 			Code: CodeExternalUnverified, Severity: finding.Warning, Incomplete: true,
 			Message: fmt.Sprintf("could not verify that %s accepts %s reports for %s: the lookup of %s failed (%v)", d.URI.Host, d.Tag, policyDomain, name, err),
 			Fix:     "Check again later; if it persists, ask the report receiver to fix its DNS.",
-			Ref:     "RFC 9990 §3, RFC 7489 §7.1", Evidence: &finding.Evidence{Name: name, Type: "TXT", Rcode: rcodeOf(err)},
+			Ref:     "RFC 9990 §3, RFC 7489 §7.1", Evidence: &finding.Evidence{Name: name, Type: "TXT", Rcode: string(dnsfail.Classify(err))},
 		})
 		return Unverified, name, nil
 	}
@@ -483,11 +483,8 @@ func overrides(txt string, d Destination) []string {
 func (c *checker) mailState(ctx context.Context, r Resolver, d Destination) MailState {
 	host := d.URI.Host
 	fail := func(qtype string, err error) MailState {
-		c.add(Finding{
-			Code: CodeDNSError, Severity: finding.Warning, Incomplete: true,
-			Message: fmt.Sprintf("could not check that %s receives mail for %s: the %s lookup failed (%v)", host, d.Tag, qtype, err),
-			Ref:     "RFC 5321 §5.1", Evidence: &finding.Evidence{Name: host, Type: qtype, Rcode: rcodeOf(err)},
-		})
+		c.add(dnsfail.Finding(CodeDNSError, host, qtype, err,
+			fmt.Sprintf("whether %s can receive the %s reports", host, d.Tag), "RFC 5321 §5.1"))
 		return MailUnverified
 	}
 	noMail := func(why string) MailState {
@@ -539,24 +536,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
-}
-
-// rcodeOf names a lookup failure for evidence: the DNS error text, or "timeout".
-func rcodeOf(err error) string {
-	var de *net.DNSError
-	if errors.As(err, &de) {
-		if de.IsTimeout {
-			return "timeout"
-		}
-		for _, rc := range []string{"SERVFAIL", "REFUSED", "NXDOMAIN", "NODATA"} {
-			if strings.Contains(strings.ToUpper(de.Err), rc) {
-				return rc
-			}
-		}
-		return de.Err
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
 }

@@ -71,7 +71,7 @@ func TestCheckTriggersEachFinding(t *testing.T) {
 		{"an SPF record at _dmarc is reported", "spfdmarc.example", []string{"dmarc.missing", "dmarc.spf-at-dmarc"}},
 		{"leading whitespace is reported", "ws.example", []string{"dmarc.leading-whitespace"}},
 		{"another TXT at _dmarc is reported", "unrelated.example", []string{"dmarc.unrelated-txt"}},
-		{"a SERVFAIL on the record is a DNS error", "dnserr.example", []string{"dmarc.dns-error", "dmarc.missing"}},
+		{"a SERVFAIL on the record is a DNS error, not a missing record", "dnserr.example", []string{"dmarc.dns-error"}},
 		{"sp below the organizational domain is ignored", "sp.parent.example", []string{"dmarc.sp-ignored"}},
 		{"fo without ruf is ignored", "fo.example", []string{"dmarc.fo-without-ruf"}},
 		{"an https report URI is not mailto", "https.example", []string{"dmarc.non-mailto-uri"}},

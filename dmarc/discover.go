@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -73,9 +74,18 @@ func (l *Lookup) Failed() bool { return l.Err != nil }
 
 // Outcome is what one kind of receiver concludes for a domain.
 type Outcome struct {
-	// Applies is false when no DMARC policy applies to the domain.
+	// Applies is false when no DMARC policy applies to the domain, or when it is
+	// not known whether one does (Unknown).
 	Applies bool `json:"applies"`
-	// Reason says why no policy applies, when Applies is false.
+	// Unknown is set when a DNS failure keeps the answer from being known: the
+	// lookup that failed could hold the record that applies, so the outcome is
+	// neither "no policy" nor inherited from a level above the failure.
+	Unknown bool `json:"unknown,omitempty"`
+	// FailedAt is the name of the first lookup that failed on this receiver's way
+	// to the answer. With Applies it is above the domain's own record: the domain's
+	// policy is known, its Organizational Domain and subdomain policy are not.
+	FailedAt string `json:"failed_at,omitempty"`
+	// Reason says why no policy applies, or why that is unknown, when Applies is false.
 	Reason string `json:"reason,omitempty"`
 	// PolicyDomain is where the applied record is published.
 	PolicyDomain string `json:"policy_domain,omitempty"`
@@ -124,6 +134,10 @@ type Discovery struct {
 	// Incomplete is set when a DNS failure leaves the answer uncertain.
 	Incomplete bool `json:"incomplete,omitempty"`
 }
+
+// Unknown reports whether a DNS failure keeps either kind of receiver's outcome from
+// being known, so that "no policy applies" cannot be said.
+func (d *Discovery) Unknown() bool { return d.RFC9989.Unknown || d.RFC7489.Unknown }
 
 // Lookup returns the lookup for domain, or nil if it was not asked.
 func (d *Discovery) Lookup(domain string) *Lookup {
@@ -213,15 +227,21 @@ func Discover(ctx context.Context, r Resolver, domain string) (*Discovery, error
 	// RFC 9989 §4.10: query the domain, then walk up, stopping after a record with
 	// psd=y or psd=n. The walk continues past the domain's own record because the
 	// Organizational Domain (and so the subdomain policy) depends on the records above.
+	//
+	// A failed lookup ends the walk: the failed level may hold the record that
+	// decides (the domain's own, or a psd=n that makes it the Organizational
+	// Domain), so nothing above it can be relied on. Unknown is not missing.
 	for _, name := range TreeWalk(d) {
 		l := lookup(ctx, r, name)
 		disc.Lookups = append(disc.Lookups, l)
-		if l.Record != nil && l.Record.PSD != PSDUnknown {
+		if l.Failed() || l.Record != nil && l.Record.PSD != PSDUnknown {
 			break
 		}
 	}
-	// RFC 7489 §6.6.3: the domain, then the PSL Organizational Domain.
-	if org := OrganizationalDomain(d); disc.Lookup(org) == nil {
+	// RFC 7489 §6.6.3: the domain, then the PSL Organizational Domain; only asked
+	// when the domain's own answer is known, since the fallback applies only when
+	// the domain has no record.
+	if org := OrganizationalDomain(d); disc.Lookup(org) == nil && !disc.Lookups[0].Failed() {
 		disc.Lookups = append(disc.Lookups, lookup(ctx, r, org))
 	}
 	for _, l := range disc.Lookups {
@@ -334,11 +354,20 @@ func domainExists(ctx context.Context, r Resolver, domain string) (bool, error) 
 // choose9989 applies RFC 9989 §4.10.1 and §4.10.2 to the lookups of a walk that
 // started at start (chain in walk order; entries may be nil for names not asked). It
 // returns the lookup whose record applies (nil if none), the Organizational Domain
-// and the source.
-func choose9989(start string, chain []*Lookup) (*Lookup, string, Source) {
+// and the source. failed is the first lookup on the walk that failed: when it is set,
+// only the domain's own record (found before it) can apply, and the Organizational
+// Domain is unknown ("").
+func choose9989(start string, chain []*Lookup) (pl *Lookup, org string, src Source, failed *Lookup) {
 	var found []*Lookup
 	for _, l := range chain {
-		if l == nil || l.Record == nil {
+		if l == nil {
+			continue
+		}
+		if l.Failed() {
+			failed = l // nothing at or above an unanswered level is known
+			break
+		}
+		if l.Record == nil {
 			continue
 		}
 		found = append(found, l)
@@ -346,8 +375,18 @@ func choose9989(start string, chain []*Lookup) (*Lookup, string, Source) {
 			break // RFC 9989 §4.10 steps 2 and 6: psd=y or psd=n stops the walk
 		}
 	}
+	if failed != nil {
+		// RFC 9989 §4.10.1: the domain's own record applies whatever is above it;
+		// anything else would be inherited past a level whose answer is unknown.
+		if len(found) > 0 && found[0].Domain == start {
+			if found[0].Record.PSD == PSDNo {
+				return found[0], start, AtDomain, failed // §4.10.2 rule 1 needs nothing above
+			}
+			return found[0], "", AtDomain, failed
+		}
+		return nil, "", "", failed
+	}
 	// RFC 9989 §4.10.2: select the Organizational Domain from longest to shortest.
-	org := ""
 	var psdLookup *Lookup
 	for _, l := range found {
 		if l.Record.PSD == PSDNo {
@@ -369,17 +408,23 @@ func choose9989(start string, chain []*Lookup) (*Lookup, string, Source) {
 	// RFC 9989 §4.10.1: the record of the domain itself, else of its Organizational
 	// Domain, else of its Public Suffix Domain.
 	if len(found) > 0 && found[0].Domain == start {
-		return found[0], org, AtDomain
+		return found[0], org, AtDomain, nil
 	}
 	for _, l := range found {
 		if l.Domain == org {
-			return l, org, AtOrganizationalDomain
+			return l, org, AtOrganizationalDomain, nil
 		}
 	}
 	if psdLookup != nil {
-		return psdLookup, org, AtPublicSuffixDomain
+		return psdLookup, org, AtPublicSuffixDomain, nil
 	}
-	return nil, org, ""
+	return nil, org, "", nil
+}
+
+// failedReason says why a failed lookup leaves the outcome unknown.
+func failedReason(l *Lookup) string {
+	return fmt.Sprintf("the TXT lookup of %s failed (%s), so whether a DMARC record applies is unknown: the record may be there (RFC 9989 §4.10)",
+		l.Name, dnsfail.Classify(l.Err))
 }
 
 // oneBelow returns the ancestor of start (or start) that has one label more than parent.
@@ -407,8 +452,15 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 	if exists != nil {
 		ex = *exists
 	}
-	pl, org, src := choose9989(domain, d.chain(domain))
+	pl, org, src, failed := choose9989(domain, d.chain(domain))
 	o := Outcome{OrganizationalDomain: org, Percent: 100}
+	if failed != nil {
+		o.FailedAt = failed.Name
+	}
+	if pl == nil && failed != nil {
+		o.Unknown, o.Reason = true, failedReason(failed)
+		return o
+	}
 	if pl == nil {
 		o.Reason = "no DMARC record at the domain, its Organizational Domain or a Public Suffix Domain (RFC 9989 §4.10.1)"
 		return o
@@ -431,7 +483,8 @@ func (d *Discovery) decide9989(domain string, exists *bool) Outcome {
 	}
 	// An existing subdomain without its own record: walk from "x.<domain>".
 	child := "x." + domain
-	if cl, _, _ := choose9989(child, d.chain(child)); cl != nil && cl.Record.usable() {
+	// A failed lookup on the way leaves it unknown (empty).
+	if cl, _, _, _ := choose9989(child, d.chain(child)); cl != nil && cl.Record.usable() {
 		_, o.SubdomainPolicy, o.NonexistentPolicy = effective9989(cl.Record)
 		o.SubdomainPolicyDomain = cl.Domain
 	}
@@ -481,6 +534,9 @@ func (d *Discovery) decide7489(domain string) Outcome {
 	at := d.Lookup(domain)
 	var pl *Lookup
 	switch {
+	case at != nil && at.Failed():
+		o.Unknown, o.FailedAt, o.Reason = true, at.Name, failedReason(at)
+		return o
 	case at != nil && len(at.DMARC) > 1:
 		// RFC 7489 §6.6.3 step 5: several records end discovery; no fallback.
 		o.Reason = fmt.Sprintf("%d DMARC records at %s: RFC 7489 receivers stop and apply no policy (RFC 7489 §6.6.3)", len(at.DMARC), at.Name)
@@ -489,6 +545,10 @@ func (d *Discovery) decide7489(domain string) Outcome {
 		pl = at
 	default:
 		ol := d.Lookup(org)
+		if org != domain && ol != nil && ol.Failed() {
+			o.Unknown, o.FailedAt, o.Reason = true, ol.Name, failedReason(ol)
+			return o
+		}
 		if org == domain || ol == nil || len(ol.DMARC) == 0 {
 			o.Reason = "no DMARC record at the domain or its Organizational Domain (RFC 7489 §6.6.3)"
 			return o

@@ -2,50 +2,44 @@ package dnscheck
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"slices"
 	"strings"
 
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/miekg/dns"
 )
 
 // Sentinel errors, reachable with errors.Is through the *net.DNSError that the Lookup
-// methods return (its UnwrapErr field).
+// methods return (its UnwrapErr field). They are declared in internal/dnsfail, the
+// one DNS-failure classifier, so that protocol packages taking a *net.Resolver-shaped
+// interface can tell failures apart without importing dnscheck.
 var (
-	// ErrNXDOMAIN: the name does not exist.
-	ErrNXDOMAIN error = &negativeAnswer{"dnscheck: no such domain (NXDOMAIN)", true}
+	// ErrNXDOMAIN: the name does not exist. errors.As with an interface{ NXDOMAIN()
+	// bool } tells it from ErrNODATA without importing this package.
+	ErrNXDOMAIN = dnsfail.ErrNXDOMAIN
 	// ErrNODATA: the name exists but has no record of the asked type.
-	ErrNODATA error = &negativeAnswer{"dnscheck: no record of that type (NODATA)", false}
+	ErrNODATA = dnsfail.ErrNODATA
 	// ErrServFail: the server failed (SERVFAIL), e.g. broken DNSSEC or a lame delegation.
-	ErrServFail = errors.New("dnscheck: server failure (SERVFAIL)")
+	ErrServFail = dnsfail.ErrServFail
 	// ErrRefused: the server refused the question (REFUSED).
-	ErrRefused = errors.New("dnscheck: query refused (REFUSED)")
-	// ErrCNAMELoop: the answer's CNAME chain loops.
-	ErrCNAMELoop = errors.New("dnscheck: CNAME loop")
+	ErrRefused = dnsfail.ErrRefused
+	// ErrCNAMELoop: the answer's CNAME chain comes back to a name already on it.
+	ErrCNAMELoop = dnsfail.ErrCNAMELoop
+	// ErrCNAMEChainTooLong: the answer's CNAME chain is longer than maxCNAMEChain.
+	ErrCNAMEChainTooLong = dnsfail.ErrCNAMEChainTooLong
+	// ErrTimeout: no server answered in time.
+	ErrTimeout = dnsfail.ErrTimeout
+	// ErrConnRefused: every server tried refused the connection.
+	ErrConnRefused = dnsfail.ErrConnRefused
+	// ErrConnClosed: the connection was closed or reset before an answer arrived.
+	ErrConnClosed = dnsfail.ErrConnClosed
 )
-
-// negativeAnswer is the type of ErrNXDOMAIN and ErrNODATA. Its NXDOMAIN method lets a
-// package that takes a *net.Resolver-shaped interface, and so does not import dnscheck,
-// tell the two apart: errors.As(err, &x) with x an interface{ NXDOMAIN() bool }.
-type negativeAnswer struct {
-	text string
-	nx   bool
-}
-
-func (e *negativeAnswer) Error() string { return e.text }
-
-// NXDOMAIN reports whether the name does not exist (RFC 8020), rather than existing
-// without records of the asked type.
-func (e *negativeAnswer) NXDOMAIN() bool { return e.nx }
 
 // IsNotFound reports whether err means the record does not exist (NXDOMAIN or NODATA),
 // as opposed to a lookup that failed. It works for errors from *net.Resolver too.
-func IsNotFound(err error) bool {
-	var de *net.DNSError
-	return errors.As(err, &de) && de.IsNotFound
-}
+func IsNotFound(err error) bool { return dnsfail.IsNotFound(err) }
 
 // lookup runs Query and turns everything that is not a positive answer into a
 // *net.DNSError shaped like the standard library's.
@@ -53,18 +47,28 @@ func (r *Resolver) lookup(ctx context.Context, name string, qtype uint16) ([]dns
 	ans, err := r.Query(ctx, name, qtype)
 	if err != nil {
 		de := &net.DNSError{Err: err.Error(), Name: name, IsTemporary: true, UnwrapErr: err}
-		de.IsTimeout = errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
+		de.IsTimeout = dnsfail.Classify(err) == dnsfail.Timeout
 		return nil, de
 	}
-	de := &net.DNSError{Name: name, Server: ans.Server}
-	switch ans.Rcode {
+	if de := ans.dnsError(name); de != nil {
+		return nil, de
+	}
+	return ans.Final(), nil
+}
+
+// dnsError returns nil for an answer with records of the asked type, and otherwise
+// the *net.DNSError that says why there are none: not found (NXDOMAIN, NODATA) or a
+// failure (SERVFAIL, REFUSED, another rcode, a CNAME loop or an over-long chain).
+func (a *Answer) dnsError(name string) *net.DNSError {
+	de := &net.DNSError{Name: name, Server: a.Server}
+	switch a.Rcode {
 	case dns.RcodeSuccess:
-		if _, _, loop := ans.chase(); loop {
-			de.Err, de.UnwrapErr = ErrCNAMELoop.Error(), ErrCNAMELoop
-			return nil, de
+		if _, _, bad := a.chase(); bad != nil {
+			de.Err, de.UnwrapErr = bad.Error(), bad
+			return de
 		}
-		if rrs := ans.Final(); len(rrs) > 0 {
-			return rrs, nil
+		if len(a.Final()) > 0 {
+			return nil
 		}
 		de.Err, de.UnwrapErr, de.IsNotFound = "no such host", ErrNODATA, true
 	case dns.RcodeNameError:
@@ -74,9 +78,10 @@ func (r *Resolver) lookup(ctx context.Context, name string, qtype uint16) ([]dns
 	case dns.RcodeRefused:
 		de.Err, de.UnwrapErr = "server misbehaving (REFUSED)", ErrRefused
 	default:
-		de.Err = "server misbehaving (" + dns.RcodeToString[ans.Rcode] + ")"
+		rc := dns.RcodeToString[a.Rcode]
+		de.Err, de.UnwrapErr = "server misbehaving ("+rc+")", &dnsfail.RcodeError{Rcode: rc}
 	}
-	return nil, de
+	return de
 }
 
 // LookupTXT returns the TXT records at name, each record's strings joined with no
@@ -247,8 +252,8 @@ func (r *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error
 func (r *Resolver) LookupCNAME(ctx context.Context, host string) (string, error) {
 	ans, err := r.Query(ctx, host, dns.TypeA)
 	if err == nil && ans.Rcode == dns.RcodeSuccess {
-		target, _, loop := ans.chase()
-		if !loop {
+		target, _, bad := ans.chase()
+		if bad == nil {
 			return target, nil
 		}
 	}

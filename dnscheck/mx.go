@@ -2,12 +2,12 @@ package dnscheck
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 	"sync"
 
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
 	"github.com/miekg/dns"
 )
@@ -46,7 +46,7 @@ func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error)
 	}
 	res := &MXResult{Domain: d.ASCII, Hosts: []MXHost{}}
 	ans, err := r.Query(ctx, d.ASCII, dns.TypeMX)
-	if f, failed := dnsFailure("mx", d.ASCII, "MX", ans, err); failed {
+	if f, failed := dnsFailure(d.ASCII, "MX", ans, err, "where mail for "+d.ASCII+" is delivered"); failed {
 		res.Findings = append(res.Findings, f)
 		return res, nil
 	}
@@ -106,7 +106,7 @@ func checkImplicitMX(ctx context.Context, r *Resolver, res *MXResult) {
 	res.Implicit = true
 	addrs, err := r.LookupNetIP(ctx, "ip", res.Domain)
 	if err != nil && !IsNotFound(err) {
-		res.Findings = append(res.Findings, dnsErrorFinding("mx", res.Domain, "A/AAAA", err))
+		res.Findings = append(res.Findings, dnsErrorFinding(res.Domain, "A/AAAA", err, "whether "+res.Domain+" can receive mail at its own address (it has no MX)"))
 		return
 	}
 	res.ImplicitAddresses = addrs
@@ -185,7 +185,7 @@ func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []f
 		err  error
 		name string
 	}{{a4, err4, "A"}, {a6, err6, "AAAA"}} {
-		if f, failed := dnsFailure("mx", host, q.name, q.ans, q.err); failed {
+		if f, failed := dnsFailure(host, q.name, q.ans, q.err, "whether MX target "+host+" can be reached"); failed {
 			out = append(out, f)
 			continue
 		}
@@ -269,49 +269,23 @@ var (
 	sharedPrefix = netip.MustParsePrefix("100.64.0.0/10")
 )
 
-// dnsFailure turns a failed query (no response, or an rcode other than NOERROR and
-// NXDOMAIN) into an area.dns-error finding. failed is false for a usable answer.
-func dnsFailure(area, name, qtype string, ans *Answer, err error) (finding.Finding, bool) {
-	if err == nil && (ans.Rcode == dns.RcodeSuccess || ans.Rcode == dns.RcodeNameError) {
-		if _, _, loop := ans.chase(); !loop {
+// dnsFailure turns a failed query (no response, an rcode other than NOERROR and
+// NXDOMAIN, a CNAME loop or over-long chain) into an mx.dns-error finding. failed is
+// false for a usable answer, NODATA and NXDOMAIN included.
+func dnsFailure(name, qtype string, ans *Answer, err error, unknown string) (finding.Finding, bool) {
+	if err == nil {
+		de := ans.dnsError(name)
+		if de == nil || de.IsNotFound {
 			return finding.Finding{}, false
 		}
-		err = ErrCNAMELoop
+		err = de
 	}
-	if err == nil {
-		err = fmt.Errorf("%s", ans.RcodeText())
-	}
-	return dnsErrorFinding(area, name, qtype, err), true
+	return dnsErrorFinding(name, qtype, err, unknown), true
 }
 
-// dnsErrorFinding reports a lookup that failed: the result is unknown, not negative.
-func dnsErrorFinding(area, name, qtype string, err error) finding.Finding {
-	rcode := "error"
-	switch {
-	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		rcode = "timeout"
-	case errors.Is(err, ErrServFail):
-		rcode = "SERVFAIL"
-	case errors.Is(err, ErrRefused):
-		rcode = "REFUSED"
-	case errors.Is(err, ErrCNAMELoop):
-		rcode = "CNAME loop"
-	case err != nil && !strings.Contains(err.Error(), " "):
-		rcode = err.Error()
-	}
-	return finding.Finding{
-		Code: finding.Code(area + ".dns-error"), Severity: finding.Warning, Incomplete: true,
-		Message:  fmt.Sprintf("The %s lookup for %s failed (%s), so this part of the check could not be completed.", qtype, name, rcode),
-		Fix:      "Retry later; if it persists, check that the domain's name servers answer for this name.",
-		Evidence: &finding.Evidence{Name: name, Type: qtype, Rcode: rcode, Detail: errString(err)},
-	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+// dnsErrorFinding reports a lookup that failed: the MX result is unknown, not missing.
+func dnsErrorFinding(name, qtype string, err error, unknown string) finding.Finding {
+	return dnsfail.Finding(CodeMXDNSError, name, qtype, err, unknown, "RFC 5321 §5.1")
 }
 
 func rrStrings[T dns.RR](rrs []T) []string {

@@ -53,21 +53,33 @@ func TestCheckMXFindings(t *testing.T) {
 		{"a domain that does not exist", "nosuch.test", []string{"mx.nxdomain"}},
 		{"a SERVFAIL on the MX lookup", "broken.test", []string{"mx.dns-error"}},
 		{"a timeout on a target's address", "timeout.test", []string{"mx.dns-error"}},
+		{"a timeout on the MX lookup is not a missing MX", "silent.test", []string{"mx.dns-error"}},
+		{"a failed address lookup of a domain without MX is not a missing MX", "implicitfail.test", []string{"mx.dns-error"}},
+		{"a target whose address lookups both fail is not a target without addresses", "targetfail.test", []string{"mx.dns-error", "mx.dns-error"}},
 	}
-	zone := dnstest.Zone(t, mxZone+"timeout.test. IN MX 10 slow.timeout.test.\nslow.timeout.test. IN A 198.51.99.9\n")
+	zone := dnstest.Zone(t, mxZone+"timeout.test. IN MX 10 slow.timeout.test.\nslow.timeout.test. IN A 198.51.99.9\n"+
+		"silent.test. IN MX 10 mx1.good.test.\nimplicitfail.test. IN TXT \"x\"\n"+
+		"targetfail.test. IN MX 10 mx.targetfail.test.\nmx.targetfail.test. IN A 198.51.99.8\n")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := dnstest.Start(t, zone)
 			srv.SetFault("broken.test", dns.TypeMX, dnstest.Fault{Rcode: dns.RcodeServerFailure})
 			srv.SetFault("slow.timeout.test", dns.TypeAAAA, dnstest.Fault{Drop: true})
+			srv.SetFault("silent.test", dns.TypeMX, dnstest.Fault{Drop: true})
+			srv.SetFault("implicitfail.test", dns.TypeA, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+			srv.SetFault("mx.targetfail.test", 0, dnstest.Fault{Rcode: dns.RcodeRefused})
 			res, err := dnscheck.CheckMX(context.Background(), srv.Resolver(t), tc.domain)
 			require.NoError(t, err)
 			var codes []string
 			for _, f := range res.Findings {
 				codes = append(codes, string(f.Code))
 				assert.NotEmpty(t, f.Message)
-				if f.Code == "mx.dns-error" {
+				if f.Code == dnscheck.CodeMXDNSError {
 					assert.True(t, f.Incomplete, "a DNS failure marks the check incomplete")
+					assert.Equal(t, "warning", string(f.Severity))
+					assert.Contains(t, []string{"SERVFAIL", "REFUSED", "timeout"}, f.Evidence.Rcode)
+					assert.Contains(t, f.Message, "is unknown")
+					assert.NotContains(t, f.Fix, "Publish")
 				}
 			}
 			assert.Equal(t, tc.codes, codes)

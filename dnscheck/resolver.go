@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/miekg/dns"
 	"golang.org/x/sync/singleflight"
 )
@@ -20,8 +23,12 @@ const EDNSBufferSize = 1232
 
 // Defaults for the network source.
 const (
-	DefaultTimeout  = 2 * time.Second // per attempt
-	DefaultAttempts = 3               // tries in all, moving to the next server each time
+	// DefaultTimeout is how long an attempt goes unanswered before the next one is
+	// sent. The earlier attempts keep listening until the question's budget
+	// (Attempts × Timeout) ends, so a slow but working resolver (2.5 s, say) still
+	// answers, while a lost packet is retried after Timeout as usual.
+	DefaultTimeout  = 2 * time.Second
+	DefaultAttempts = 3 // tries in all, moving to the next server each time
 )
 
 // Answer is one DNS response, kept whole for diagnostics.
@@ -69,12 +76,13 @@ func (a *Answer) Chain() []string {
 	return chain
 }
 
-// chase follows CNAME records in the answer from the question name. loop reports a
-// chain that revisits a name or exceeds maxCNAMEChain.
-func (a *Answer) chase() (target string, chain []string, loop bool) {
+// chase follows CNAME records in the answer from the question name. bad is
+// ErrCNAMELoop for a chain that revisits a name and ErrCNAMEChainTooLong for one
+// longer than maxCNAMEChain: either way resolvers cannot answer.
+func (a *Answer) chase() (target string, chain []string, bad error) {
 	target = a.Name
 	if a.Type == dns.TypeCNAME {
-		return target, nil, false
+		return target, nil, nil
 	}
 	seen := map[string]bool{strings.ToLower(target): true}
 	for {
@@ -85,11 +93,13 @@ func (a *Answer) chase() (target string, chain []string, loop bool) {
 				break
 			}
 		}
-		if next == "" {
-			return target, chain, false
-		}
-		if seen[next] || len(chain) >= maxCNAMEChain {
-			return target, chain, true
+		switch {
+		case next == "":
+			return target, chain, nil
+		case seen[next]:
+			return target, chain, ErrCNAMELoop
+		case len(chain) >= maxCNAMEChain:
+			return target, chain, ErrCNAMEChainTooLong
 		}
 		seen[next] = true
 		chain = append(chain, next)
@@ -109,6 +119,8 @@ type exchanger interface {
 // packages can take either; Query gives the whole response.
 type Resolver struct {
 	source exchanger
+	// budget bounds one question, detached from its callers (see Query).
+	budget time.Duration
 
 	flight singleflight.Group
 	mu     sync.Mutex
@@ -129,10 +141,14 @@ type cached struct {
 
 // Options configure a network Resolver.
 type Options struct {
-	// Servers are upstream recursive resolvers as host:port (port 53 if omitted).
-	// Empty means the nameservers in /etc/resolv.conf.
+	// Servers are upstream recursive resolvers as IP or IP:port (port 53 if omitted;
+	// an IPv6 address with a port in brackets, [2001:db8::53]:53). Empty means the
+	// nameservers in /etc/resolv.conf. A host name is refused: finding the resolver
+	// would itself need DNS.
 	Servers []string
-	// Timeout bounds each attempt; DefaultTimeout if zero.
+	// Timeout is how long an attempt goes unanswered before the next is sent;
+	// DefaultTimeout if zero. Attempts × Timeout bounds the whole question, and
+	// every attempt listens until then (see DefaultTimeout).
 	Timeout time.Duration
 	// Attempts is the number of tries per question across servers; DefaultAttempts if zero.
 	Attempts int
@@ -140,7 +156,8 @@ type Options struct {
 
 // New returns a Resolver that queries upstream servers over UDP, with EDNS0, retrying
 // over TCP when an answer is truncated and moving to the next server on a timeout,
-// SERVFAIL or REFUSED.
+// SERVFAIL or REFUSED. Its error names a server address that is not IP[:port] with a
+// port from 1 to 65535, before anything is sent.
 func New(opts Options) (*Resolver, error) {
 	servers := opts.Servers
 	if len(servers) == 0 {
@@ -157,7 +174,7 @@ func New(opts Options) (*Resolver, error) {
 	}
 	norm := make([]string, len(servers))
 	for i, s := range servers {
-		hp, err := hostPort(s)
+		hp, err := serverAddr(s)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +187,34 @@ func New(opts Options) (*Resolver, error) {
 	if n.attempts <= 0 {
 		n.attempts = DefaultAttempts
 	}
-	return newResolver(n), nil
+	r := newResolver(n)
+	r.budget = n.budget()
+	return r, nil
+}
+
+// ErrBadServer is wrapped when a resolver address given in Options.Servers is unusable.
+var ErrBadServer = errors.New("dnscheck: bad resolver address")
+
+// serverAddr checks a resolver address and returns it as IP:port.
+func serverAddr(s string) (string, error) {
+	host, port := s, "53"
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		host, port = h, p
+	} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		host = s[1 : len(s)-1]
+	}
+	if strings.TrimSpace(host) == "" {
+		return "", fmt.Errorf("%w %q: no IP address (want IP or IP:PORT, e.g. 192.0.2.53:53)", ErrBadServer, s)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return "", fmt.Errorf("%w %q: %q is not an IP address (want IP or IP:PORT; a host name would need DNS to find the DNS server)", ErrBadServer, s, host)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return "", fmt.Errorf("%w %q: port %q is not a number from 1 to 65535", ErrBadServer, s, port)
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(p)), nil
 }
 
 // NewZoneResolver returns a Resolver that answers from z alone, with no network.
@@ -179,18 +223,7 @@ func NewZoneResolver(z *Zone) *Resolver {
 }
 
 func newResolver(src exchanger) *Resolver {
-	return &Resolver{source: src, cache: map[cacheKey]cached{}, byType: map[string]int64{}}
-}
-
-func hostPort(s string) (string, error) {
-	if _, _, err := net.SplitHostPort(s); err == nil {
-		return s, nil
-	}
-	host := strings.Trim(s, "[]")
-	if host == "" || strings.ContainsAny(host, " /") {
-		return "", fmt.Errorf("dnscheck: bad resolver address %q (want HOST or HOST:PORT)", s)
-	}
-	return net.JoinHostPort(host, "53"), nil
+	return &Resolver{source: src, budget: DefaultTimeout * DefaultAttempts, cache: map[cacheKey]cached{}, byType: map[string]int64{}}
 }
 
 // Stats counts the queries a Resolver put on the wire (or asked its zone).
@@ -214,33 +247,57 @@ func (r *Resolver) Stats() Stats {
 // share one query, and answers are cached for the Resolver's life. The error is set only
 // when no response arrived (timeout, network failure, cancelled context); SERVFAIL and
 // REFUSED are responses and come back in Answer.Rcode.
+//
+// The shared query does not belong to the caller that happened to start it: it runs
+// under its own context, detached from that caller's cancellation and bounded by the
+// Resolver's budget (Attempts × Timeout). Each caller waits only as long as its own
+// context allows, so one caller's short deadline (one domain's --timeout in a bulk
+// run) never fails another caller's question.
 func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	key := cacheKey{strings.ToLower(dns.Fqdn(name)), qtype}
-	r.mu.Lock()
-	c, ok := r.cache[key]
-	r.mu.Unlock()
-	if ok {
+	if c, ok := r.fromCache(key); ok {
 		return c.ans, c.err
 	}
-	v, err, _ := r.flight.Do(fmt.Sprintf("%s/%d", key.name, key.qtype), func() (any, error) {
+	if expired(ctx) {
+		return nil, expiredError(ctx, key)
+	}
+	ch := r.flight.DoChan(fmt.Sprintf("%s/%d", key.name, key.qtype), func() (any, error) {
 		// Another flight may have finished between the cache check above and here.
+		if c, ok := r.fromCache(key); ok {
+			return c, nil
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.budget)
+		defer cancel()
+		ans, err := r.query(fctx, key.name, qtype)
+		c := cached{ans, err}
 		r.mu.Lock()
-		c, ok := r.cache[key]
+		r.cache[key] = c
 		r.mu.Unlock()
-		if ok {
-			return c.ans, c.err
-		}
-		ans, err := r.query(ctx, key.name, qtype)
-		// A cancelled caller says nothing about the name: do not remember it.
-		if ctx.Err() == nil {
-			r.mu.Lock()
-			r.cache[key] = cached{ans, err}
-			r.mu.Unlock()
-		}
-		return ans, err
+		return c, nil
 	})
-	ans, _ := v.(*Answer)
-	return ans, err
+	select {
+	case v := <-ch:
+		c := v.Val.(cached)
+		return c.ans, c.err
+	case <-ctx.Done():
+		return nil, expiredError(ctx, key)
+	}
+}
+
+func (r *Resolver) fromCache(key cacheKey) (cached, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.cache[key]
+	return c, ok
+}
+
+// expiredError is what a caller whose context ended before the answer gets.
+func expiredError(ctx context.Context, key cacheKey) error {
+	cause := ctx.Err()
+	if cause == nil {
+		cause = context.DeadlineExceeded // the deadline passed a moment before the timer fired
+	}
+	return fmt.Errorf("%w: %s %s: %w", ErrTimeout, key.name, dns.TypeToString[key.qtype], cause)
 }
 
 func (r *Resolver) query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
@@ -265,9 +322,6 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) (*Answe
 	}, nil
 }
 
-// ErrTimeout is wrapped when no server answered in time.
-var ErrTimeout = errors.New("dnscheck: no answer from any server in time")
-
 // network is the upstream source.
 type network struct {
 	servers  []string
@@ -275,40 +329,88 @@ type network struct {
 	attempts int
 }
 
+// budget bounds one question across all its attempts.
+func (n *network) budget() time.Duration { return n.timeout * time.Duration(n.attempts) }
+
+// exchange asks the servers in turn. A new attempt goes to the next server when the
+// previous one failed (no response, SERVFAIL, REFUSED) or has gone unanswered for
+// n.timeout; an unanswered attempt keeps listening until the budget ends, so the
+// first useful answer from any attempt wins. A slow resolver then answers within the
+// budget, a dead one costs the budget and no more, and a lost packet is retried
+// after n.timeout.
 func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, bool, error) {
-	var last *dns.Msg
-	var lastServer string
-	var lastTCP bool
+	start := time.Now()
+	qctx, cancel := context.WithTimeout(ctx, n.budget())
+	defer cancel() // stops the attempts still listening
+	type result struct {
+		resp   *dns.Msg
+		server string
+		tcp    bool
+		err    error
+	}
+	results := make(chan result, n.attempts) // buffered: no attempt blocks after we return
+	launched, done := 0, 0
+	launch := func() {
+		server := n.servers[launched%len(n.servers)]
+		launched++
+		go func() {
+			resp, tcp, err := n.try(qctx, q, server)
+			results <- result{resp, server, tcp, err}
+		}()
+	}
+	launch()
+	next := time.NewTimer(n.timeout)
+	defer next.Stop()
+	var last *result
 	var lastErr error
-	for i := 0; i < n.attempts; i++ {
-		if expired(ctx) {
-			break
+wait:
+	for done < launched {
+		select {
+		case res := <-results:
+			done++
+			if res.err == nil && res.resp.Rcode != dns.RcodeServerFailure && res.resp.Rcode != dns.RcodeRefused {
+				return res.resp, res.server, res.tcp, nil
+			}
+			if res.err == nil {
+				last = &res // another server may do better; keep this in case none does
+			} else {
+				lastErr = res.err
+			}
+			if launched < n.attempts && !expired(qctx) {
+				launch()
+				next.Reset(n.timeout)
+			}
+		case <-next.C:
+			if launched < n.attempts {
+				launch()
+				next.Reset(n.timeout)
+			}
+		case <-qctx.Done():
+			break wait
 		}
-		server := n.servers[i%len(n.servers)]
-		resp, tcp, err := n.try(ctx, q, server)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		last, lastServer, lastTCP = resp, server, tcp
-		if resp.Rcode == dns.RcodeServerFailure || resp.Rcode == dns.RcodeRefused {
-			continue // another server may do better
-		}
-		return resp, server, tcp, nil
 	}
 	if last != nil {
-		return last, lastServer, lastTCP, nil
+		return last.resp, last.server, last.tcp, nil
 	}
 	q0 := q.Question[0]
-	if expired(ctx) {
-		cause := ctx.Err()
-		if cause == nil {
-			cause = context.DeadlineExceeded
-		}
-		return nil, "", false, fmt.Errorf("%w: %s %s: %w", ErrTimeout, q0.Name, dns.TypeToString[q0.Qtype], cause)
+	if err := ctx.Err(); errors.Is(err, context.Canceled) {
+		return nil, "", false, fmt.Errorf("%w: %s %s: %w", ErrTimeout, q0.Name, dns.TypeToString[q0.Qtype], err)
 	}
-	return nil, "", false, fmt.Errorf("%w: %s %s after %d attempts: %v", ErrTimeout,
-		q0.Name, dns.TypeToString[q0.Qtype], n.attempts, lastErr)
+	if lastErr == nil || expired(qctx) {
+		return nil, "", false, fmt.Errorf("%w: %s %s: no answer to %d attempts in %s", ErrTimeout,
+			q0.Name, dns.TypeToString[q0.Qtype], launched, time.Since(start).Round(10*time.Millisecond))
+	}
+	// Every attempt failed at once: say why. A refused or closed connection is not a
+	// timeout, and the classifier (internal/dnsfail) reports them apart.
+	why := ErrTimeout
+	switch dnsfail.Classify(lastErr) {
+	case dnsfail.ConnRefused:
+		why = ErrConnRefused
+	case dnsfail.ConnClosed:
+		why = ErrConnClosed
+	}
+	return nil, "", false, fmt.Errorf("%w: %s %s after %d attempts: %w", why,
+		q0.Name, dns.TypeToString[q0.Qtype], launched, lastErr)
 }
 
 // expired reports a cancelled context or a passed deadline (a socket deadline can fire
@@ -321,20 +423,29 @@ func expired(ctx context.Context) bool {
 	return ok && !time.Now().Before(d)
 }
 
-// try sends q to one server over UDP, and again over TCP if the answer is truncated.
+// try sends q to one server over UDP, and again over TCP if the answer is truncated,
+// listening until ctx ends.
 func (n *network) try(ctx context.Context, q *dns.Msg, server string) (*dns.Msg, bool, error) {
-	actx, cancel := context.WithTimeout(ctx, n.timeout)
-	defer cancel()
-	udp := &dns.Client{Net: "udp", UDPSize: EDNSBufferSize, Timeout: n.timeout}
-	resp, _, err := udp.ExchangeContext(actx, q.Copy(), server)
+	timeout := n.budget()
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	if timeout <= 0 {
+		return nil, false, context.DeadlineExceeded
+	}
+	udp := &dns.Client{Net: "udp", UDPSize: EDNSBufferSize, Timeout: timeout}
+	resp, _, err := udp.ExchangeContext(ctx, q.Copy(), server)
 	if err != nil {
 		return nil, false, err
 	}
 	if !resp.Truncated {
 		return resp, false, nil
 	}
-	tcp := &dns.Client{Net: "tcp", Timeout: n.timeout}
-	resp, _, err = tcp.ExchangeContext(actx, q.Copy(), server)
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	tcp := &dns.Client{Net: "tcp", Timeout: timeout}
+	resp, _, err = tcp.ExchangeContext(ctx, q.Copy(), server)
 	return resp, true, err
 }
 

@@ -310,3 +310,128 @@ func TestQueryErrorIsOnlyForNoResponse(t *testing.T) {
 	_, err = r.Query(context.Background(), "example.test", dns.TypeMX)
 	assert.True(t, errors.Is(err, dnscheck.ErrTimeout))
 }
+
+func TestNewRejectsResolverAddressesThatAreNotIPAndPort(t *testing.T) {
+	tests := []struct {
+		name, server, want string
+	}{
+		{"a host name is refused: finding it would need DNS", "foo", `"foo" is not an IP address`},
+		{"a port over 65535 is refused", "127.0.0.1:99999", `port "99999"`},
+		{"port zero is refused", "127.0.0.1:0", `port "0"`},
+		{"a non-numeric port is refused", "192.0.2.53:dns", `port "dns"`},
+		{"an empty port is refused", "192.0.2.53:", `port ""`},
+		{"an empty host is refused", ":53", "no IP address"},
+		{"an empty address is refused", "", "no IP address"},
+		{"an address with a space is refused", "not a host", "not an IP address"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := dnscheck.New(dnscheck.Options{Servers: []string{"192.0.2.1", tc.server}})
+			require.Error(t, err)
+			assert.Nil(t, r)
+			assert.ErrorIs(t, err, dnscheck.ErrBadServer)
+			assert.Contains(t, err.Error(), fmt.Sprintf("%q", tc.server), "the error names the bad value")
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	for _, ok := range []string{"127.0.0.1", "127.0.0.1:5353", "::1", "[::1]", "[2001:db8::53]:53"} {
+		t.Run(ok+" is accepted", func(t *testing.T) {
+			_, err := dnscheck.New(dnscheck.Options{Servers: []string{ok}})
+			assert.NoError(t, err)
+		})
+	}
+}
+
+func TestAFailureIsNamedByItsCause(t *testing.T) {
+	ctx := context.Background()
+	t.Run("a port where nothing listens is connection refused, not a timeout", func(t *testing.T) {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := pc.LocalAddr().String()
+		require.NoError(t, pc.Close())
+		r, err := dnscheck.New(dnscheck.Options{Servers: []string{addr}, Timeout: 300 * time.Millisecond, Attempts: 2})
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = r.LookupTXT(ctx, "example.test")
+		require.Error(t, err)
+		assert.ErrorIs(t, err, dnscheck.ErrConnRefused)
+		assert.NotErrorIs(t, err, dnscheck.ErrTimeout)
+		assert.Less(t, time.Since(start), 300*time.Millisecond, "a refused connection fails at once")
+		var de *net.DNSError
+		require.ErrorAs(t, err, &de)
+		assert.False(t, de.IsTimeout)
+		assert.False(t, dnscheck.IsNotFound(err))
+	})
+	t.Run("an unusual rcode keeps its name", func(t *testing.T) {
+		srv, r := startServer(t)
+		srv.SetFault("example.test", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeNotImplemented})
+		_, err := r.LookupTXT(ctx, "example.test")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "NOTIMP")
+		assert.False(t, dnscheck.IsNotFound(err))
+	})
+}
+
+func TestOneCallersDeadlineDoesNotFailAnotherWaitingOnTheSameQuery(t *testing.T) {
+	srv, r := startServer(t)
+	srv.SetFault("example.test", dns.TypeTXT, dnstest.Fault{Latency: 250 * time.Millisecond})
+
+	shortCtx, cancelShort := context.WithTimeout(context.Background(), 40*time.Millisecond)
+	defer cancelShort()
+	longCtx, cancelLong := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelLong()
+
+	var wg sync.WaitGroup
+	var shortErr, longErr error
+	var shortTook time.Duration
+	var longTXT []string
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		_, shortErr = r.LookupTXT(shortCtx, "example.test")
+		shortTook = time.Since(start)
+	}()
+	go func() {
+		defer wg.Done()
+		time.Sleep(10 * time.Millisecond) // join the flight the short caller started
+		longTXT, longErr = r.LookupTXT(longCtx, "example.test")
+	}()
+	wg.Wait()
+
+	require.Error(t, shortErr, "the short caller gives up at its own deadline")
+	assert.ErrorIs(t, shortErr, context.DeadlineExceeded)
+	assert.Less(t, shortTook, 200*time.Millisecond, "and does not wait for the slow answer")
+	require.NoError(t, longErr, "the long caller still gets the answer")
+	assert.Equal(t, []string{"v=spf1 -all"}, longTXT)
+	assert.Equal(t, 1, srv.Count("example.test", "TXT"), "both waited on one query")
+}
+
+func TestASlowResolverStillAnswers(t *testing.T) {
+	srv, _ := startServer(t)
+	srv.SetFault("example.test", dns.TypeTXT, dnstest.Fault{Latency: 2500 * time.Millisecond})
+	r, err := dnscheck.New(dnscheck.Options{Servers: []string{srv.Addr}}) // the defaults: retry after 2 s, 3 attempts
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	txt, err := r.LookupTXT(ctx, "example.test")
+	took := time.Since(start)
+	require.NoError(t, err, "a resolver that answers in 2.5 s is not given up on after 2 s")
+	assert.Equal(t, []string{"v=spf1 -all"}, txt)
+	assert.Less(t, took, 4*time.Second, "the first attempt's answer is taken (the retry's would come at 4.5 s)")
+}
+
+func TestADeadNameCostsTheBudgetNotTheWholeDeadline(t *testing.T) {
+	srv, r := startServer(t) // 300 ms × 2 attempts
+	srv.SetFault("example.test", dns.TypeTXT, dnstest.Fault{Drop: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := r.LookupTXT(ctx, "example.test")
+	took := time.Since(start)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, dnscheck.ErrTimeout)
+	assert.Less(t, took, 2*time.Second, "other questions of the check still have their time")
+	assert.Equal(t, 2, srv.Count("example.test", "TXT"), "a retry after 300 ms")
+}

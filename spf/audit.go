@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
 )
 
@@ -87,8 +88,8 @@ type Node struct {
 	Children []*Node `json:"children,omitempty"`
 
 	parsed   *Record
-	problem  Code   // finding code for Problem
-	dnsErr   string // the failing name, for spf.dns-error
+	problem  Code  // finding code for Problem
+	dnsErr   error // the failed TXT lookup of Domain, for spf.dns-error
 	syntax   *SyntaxError
 	facts    map[int]*termFact // by term index
 	depth    int
@@ -102,7 +103,10 @@ type termFact struct {
 	// and an IPv6 sender: the term's own name, or MX hosts without addresses.
 	void4, void6 []string
 	mxHosts      int
-	err          string
+	// err is the first failed lookup, of errType at errName: the term's result is
+	// then unknown and its void count is not taken.
+	err              error
+	errName, errType string
 }
 
 // Audit explains domain's SPF policy without a client IP: the whole include/redirect
@@ -184,7 +188,9 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 	}
 	txts, err := a.r.LookupTXT(ctx, n.Domain)
 	if err != nil && !isNotFound(err) {
-		n.Problem, n.problem, n.dnsErr = fmt.Sprintf("DNS error looking up TXT %s: %v", n.Domain, err), CodeDNSError, n.Domain
+		// RFC 7208 §4.4: a failed lookup is temperror, not "no record": an include
+		// target that does not answer is never spf.include-missing.
+		n.Problem, n.problem, n.dnsErr = fmt.Sprintf("DNS error looking up TXT %s: %v", n.Domain, err), CodeDNSError, err
 		return
 	}
 	var recs []string
@@ -267,9 +273,15 @@ func (a *auditor) lookupTerm(ctx context.Context, m Mechanism, f *termFact) {
 	}
 	// addrs looks up one host's A and AAAA concurrently and notes empty answers.
 	var mu sync.Mutex
-	addrs := func(host string, both bool) error {
+	fail := func(name, qtype string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if f.err == nil {
+			f.err, f.errName, f.errType = err, name, qtype
+		}
+	}
+	addrs := func(host string, both bool) {
 		var wg sync.WaitGroup
-		var errs [2]error
 		for i, network := range []string{"ip4", "ip6"} {
 			if i == 1 && !both {
 				break
@@ -279,7 +291,7 @@ func (a *auditor) lookupTerm(ctx context.Context, m Mechanism, f *termFact) {
 				defer wg.Done()
 				got, err := a.r.LookupNetIP(ctx, network, host)
 				if err != nil && !isNotFound(err) {
-					errs[i] = err
+					fail(host, map[string]string{"ip4": "A", "ip6": "AAAA"}[network], err)
 					return
 				}
 				if len(got) == 0 {
@@ -297,14 +309,12 @@ func (a *auditor) lookupTerm(ctx context.Context, m Mechanism, f *termFact) {
 			}()
 		}
 		wg.Wait()
-		return errors.Join(errs[0], errs[1])
 	}
-	var err error
 	switch m {
 	case MechA:
-		err = addrs(f.name, true)
+		addrs(f.name, true)
 	case MechExists:
-		err = addrs(f.name, false)
+		addrs(f.name, false)
 	case MechMX:
 		var hosts []string
 		mxs, lerr := a.r.LookupMX(ctx, f.name)
@@ -318,26 +328,19 @@ func (a *auditor) lookupTerm(ctx context.Context, m Mechanism, f *termFact) {
 		case isNotFound(lerr):
 			f.void4, f.void6 = []string{f.name}, []string{f.name}
 		default:
-			err = lerr
+			fail(f.name, "MX", lerr)
 		}
 		f.mxHosts = len(hosts)
 		if len(hosts) <= MaxNames {
-			errs := make([]error, len(hosts))
 			var wg sync.WaitGroup
-			for i, h := range hosts {
+			for _, h := range hosts {
 				wg.Add(1)
-				go func() { defer wg.Done(); errs[i] = addrs(h, true) }()
+				go func() { defer wg.Done(); addrs(h, true) }()
 			}
 			wg.Wait()
-			if err == nil {
-				err = errors.Join(errs...)
-			}
 			sort.Strings(f.void4)
 			sort.Strings(f.void6)
 		}
-	}
-	if err != nil {
-		f.err = err.Error()
 	}
 }
 
@@ -375,7 +378,7 @@ func (a *auditor) walk(n *Node, counter, voids4, voids6 *int) {
 		if t.Mechanism == MechInclude && !hasMacro(t.Domain) {
 			a.walk(next(), counter, voids4, voids6)
 		}
-		if f := n.facts[i]; f != nil && f.err == "" {
+		if f := n.facts[i]; f != nil && f.err == nil {
 			n.VoidLookups += len(f.void4)
 			n.Void = append(n.Void, f.void4...)
 			*voids4 += len(f.void4)
@@ -451,10 +454,7 @@ func (a *auditor) findings(rep *Report) []Finding {
 			}
 			add(f)
 		case CodeDNSError:
-			add(Finding{Code: CodeDNSError, Severity: finding.Error, Incomplete: true,
-				Message: fmt.Sprintf("Looking up %s failed (%s); receivers return temperror and the result is unknown.", n.dnsErr, n.Problem),
-				Fix:     "Check the authoritative name servers of " + n.dnsErr + ".", Ref: "RFC 7208 §4.4",
-				Evidence: &finding.Evidence{Name: n.dnsErr, Type: "TXT", Detail: n.Problem}})
+			add(dnsfail.Finding(CodeDNSError, n.Domain, "TXT", n.dnsErr, a.unknown(rep.Domain, n), "RFC 7208 §4.4"))
 		case CodeLoop:
 			add(Finding{Code: CodeLoop, Severity: finding.Error,
 				Message: fmt.Sprintf("The %s of %s loops back to a domain already being evaluated; receivers hit the lookup limit and return permerror.", n.Via, n.Domain),
@@ -506,6 +506,15 @@ func (a *auditor) findings(rep *Report) []Finding {
 			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Type: "AAAA"}})
 	}
 	return out
+}
+
+// unknown says what a failed TXT lookup of n leaves unknown: the domain's SPF
+// result, which receivers seeing the same failure give as temperror (RFC 7208 §4.4).
+func (a *auditor) unknown(domain string, n *Node) string {
+	if n.Via == "" {
+		return fmt.Sprintf("the SPF policy of %s (receivers seeing the same failure return temperror)", domain)
+	}
+	return fmt.Sprintf("what the %s of %s authorizes, and so the SPF result of %s (receivers seeing the same failure return temperror),", n.Via, n.Domain, domain)
 }
 
 func subtree(n *Node) int {
@@ -571,11 +580,10 @@ func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add fu
 					Evidence: &finding.Evidence{Name: f.name, Type: "MX", Detail: fmt.Sprintf("%d hosts", f.mxHosts)}})
 			}
 		}
-		if f := n.facts[i]; f != nil && f.err != "" {
-			add(Finding{Code: CodeDNSError, Severity: finding.Error, Incomplete: true,
-				Message: fmt.Sprintf("Looking up %s for %q failed (%s); receivers return temperror and the result is unknown.", f.name, t.String(), f.err),
-				Fix:     "Check the authoritative name servers of " + f.name + ".", Ref: "RFC 7208 §5",
-				Evidence: &finding.Evidence{Name: f.name, Detail: f.err}})
+		if f := n.facts[i]; f != nil && f.err != nil {
+			add(dnsfail.Finding(CodeDNSError, f.errName, f.errType, f.err,
+				fmt.Sprintf("whether %q in the SPF record of %s matches (receivers seeing the same failure return temperror)", t.String(), n.Domain),
+				"RFC 7208 §5"))
 		}
 	}
 	if red, ok := rec.Modifier(ModRedirect); ok && allAt >= 0 {

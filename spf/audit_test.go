@@ -216,3 +216,57 @@ func TestAuditRejectsABadDomain(t *testing.T) {
 		assert.ErrorIs(t, err, spf.ErrBadDomain, d)
 	}
 }
+
+func TestAFailedLookupIsUnknownNotMissing(t *testing.T) {
+	tests := []struct {
+		name, domain string
+		faultAt      string
+		qtype        uint16
+		fault        dnstest.Fault
+		evType       string
+		rcode        string
+	}{
+		// before: error severity, and a timeout at an include target read as such here only by luck of the Problem text
+		{"a SERVFAIL on an include target is not spf.include-missing", "dnserr.example", "broken.example", dns.TypeTXT,
+			dnstest.Fault{Rcode: dns.RcodeServerFailure}, "TXT", "SERVFAIL"},
+		{"a timeout on an include target is not spf.include-missing", "incmissing.example", "nothing.example", dns.TypeTXT,
+			dnstest.Fault{Drop: true}, "TXT", "timeout"},
+		{"a timeout on the domain's own TXT is not spf.missing", "none.example", "none.example", dns.TypeTXT,
+			dnstest.Fault{Drop: true}, "TXT", "timeout"},
+		{"a REFUSED on an a: host is not a void lookup", "voids.example", "gone1.example", dns.TypeA,
+			dnstest.Fault{Rcode: dns.RcodeRefused}, "A", "REFUSED"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, r := startAudit(t)
+			srv.SetFault(tc.faultAt, tc.qtype, tc.fault)
+			rep, err := spf.Audit(context.Background(), r, tc.domain)
+			require.NoError(t, err)
+			got := codes(rep.Findings)
+			assert.Contains(t, got, "spf.dns-error")
+			assert.NotContains(t, got, "spf.include-missing")
+			assert.NotContains(t, got, "spf.missing")
+			for _, f := range rep.Findings {
+				if f.Code != spf.CodeDNSError {
+					continue
+				}
+				assert.Equal(t, spf.Severity("warning"), f.Severity, "one severity for every dns-error")
+				assert.True(t, f.Incomplete)
+				assert.Equal(t, tc.faultAt, f.Evidence.Name)
+				assert.Equal(t, tc.evType, f.Evidence.Type)
+				assert.Equal(t, tc.rcode, f.Evidence.Rcode)
+				assert.Contains(t, f.Message, "temperror")
+				assert.NotContains(t, strings.ToLower(f.Fix), "publish")
+				assert.NotContains(t, strings.ToLower(f.Fix), "remove")
+			}
+		})
+	}
+	t.Run("the void count leaves out the failed lookup", func(t *testing.T) {
+		srv, r := startAudit(t)
+		srv.SetFault("gone1.example", dns.TypeA, dnstest.Fault{Rcode: dns.RcodeRefused})
+		rep, err := spf.Audit(context.Background(), r, "voids.example")
+		require.NoError(t, err)
+		assert.Equal(t, 2, rep.VoidLookups, "gone2 and gone3 are void; gone1 is unknown")
+		assert.NotContains(t, codes(rep.Findings), "spf.void-limit")
+	})
+}

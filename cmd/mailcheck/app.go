@@ -249,7 +249,12 @@ func newResolver(c *cli.Context) (*dnscheck.Resolver, error) {
 		}
 		return dnscheck.NewZoneResolver(z), nil
 	}
+	// A bad --resolver is a usage error, reported before anything is asked: left to
+	// the first query it would read as a DNS timeout (exit 3) on every name.
 	r, err := dnscheck.New(dnscheck.Options{Servers: c.StringSlice("resolver")})
+	if errors.Is(err, dnscheck.ErrBadServer) {
+		return nil, usageError("--resolver: %s", strings.TrimPrefix(err.Error(), "dnscheck: "))
+	}
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

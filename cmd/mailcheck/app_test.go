@@ -218,3 +218,34 @@ func TestHostileDNSDataIsEscaped(t *testing.T) {
 		})
 	}
 }
+
+func TestABadResolverIsAUsageErrorBeforeAnyQuery(t *testing.T) {
+	// A server that logs what it is asked: a good --resolver beside a bad one must
+	// not be asked anything.
+	srv := dnstest.Start(t, dnstest.Zone(t, "example.com. IN MX 10 mx.example.com.\n"))
+	domains := filepath.Join(t.TempDir(), "domains.txt")
+	require.NoError(t, os.WriteFile(domains, []byte("example.com\n"), 0o644))
+	tests := []struct {
+		name, resolver, want string
+	}{
+		{"a host name", "foo", `"foo" is not an IP address`},
+		{"a port out of range", "127.0.0.1:99999", `port "99999" is not a number from 1 to 65535`},
+		{"an empty host", ":53", "no IP address"},
+		{"a non-numeric port", "127.0.0.1:domain", `port "domain"`},
+	}
+	for _, tc := range tests {
+		for _, cmd := range [][]string{{"example.com"}, {"mx", "example.com"}, {"spf", "example.com"}, {"dmarc", "example.com"},
+			{"dkim", "example.com"}, {"bulk", domains}} {
+			t.Run(tc.name+" exits 2 from "+cmd[0], func(t *testing.T) {
+				args := append([]string{"--resolver", srv.Addr, "--resolver", tc.resolver}, cmd...)
+				code, out, errOut := runCLI(t, args...)
+				assert.Equal(t, 2, code, errOut)
+				assert.Empty(t, out)
+				assert.Contains(t, errOut, "--resolver")
+				assert.Contains(t, errOut, tc.want, "the message names the bad value")
+				assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line")
+				assert.Empty(t, srv.Log(), "nothing was asked")
+			})
+		}
+	}
+}
