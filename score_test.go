@@ -187,3 +187,16 @@ func TestANamedSelectorWithoutAKeyScoresZero(t *testing.T) {
 	assert.Equal(t, mailcheck.PointsNone, it.Points, "SCORING.md: a selector you named is missing scores 0")
 	assert.Contains(t, it.Reason, "s2024")
 }
+
+func TestAFailedLookupAboveTheDomainLeavesOnlyTheSubdomainPolicyUnknown(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile(scoringZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, z)
+	srv.SetFault("_dmarc.good.scoring.example", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+	rep, err := mailcheck.CheckDomain(context.Background(), "sub.good.scoring.example", mailcheck.WithResolver(srv.Resolver(t)))
+	require.NoError(t, err)
+	assert.Equal(t, mailcheck.PointsFull, item(t, rep, "dmarc.policy").Points, "the domain's own record is known")
+	assert.Equal(t, mailcheck.ItemError, item(t, rep, "dmarc.subdomains").State)
+	assert.True(t, rep.Incomplete)
+	assert.Equal(t, mailcheck.Grade(""), rep.Grade)
+}
