@@ -441,6 +441,12 @@ func (a *auditor) findings(rep *Report) []Finding {
 		}
 		n = next
 	}
+	parent := map[*Node]*Node{}
+	visit(root, func(n *Node) {
+		for _, c := range n.Children {
+			parent[c] = n
+		}
+	})
 	visit(root, func(n *Node) {
 		ev := &finding.Evidence{Name: n.Domain, Type: "TXT"}
 		if n.Record != "" {
@@ -526,9 +532,24 @@ func (a *auditor) findings(rep *Report) []Finding {
 				Fix:     "Check the authoritative name servers of " + n.dnsErr + ".", Ref: "RFC 7208 §4.4",
 				Evidence: &finding.Evidence{Name: n.dnsErr, Type: "TXT", Detail: n.Problem}})
 		case CodeLoop:
-			add(Finding{Code: CodeLoop, Severity: finding.Error,
+			f := Finding{Code: CodeLoop, Severity: finding.Error,
 				Message: fmt.Sprintf("The %s of %s loops back to a domain already being evaluated; receivers hit the lookup limit and return permerror.", n.Via, n.Domain),
-				Fix:     "Remove the " + n.Via + " that points back up the tree.", Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: n.Domain}})
+				Fix:     "Remove the " + n.Via + " that points back up the tree.", Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: n.Domain}}
+			// An include of a record already being evaluated authorizes nothing new,
+			// so dropping it changes no result but the permerror.
+			if p := parent[n]; p != nil && p.parsed != nil && n.Via == "include" && owned(p.Domain, rep.Domain) && correct(p, topChain[p]) == nil {
+				drop := map[int]bool{}
+				for i, t := range p.parsed.Terms {
+					if t.Mechanism == MechInclude && strings.EqualFold(strings.TrimSuffix(t.Domain, "."), n.Domain) {
+						drop[i] = true
+					}
+				}
+				if fixed := dropTerms(p.Record, drop); fixed != "" {
+					f.Fix = fmt.Sprintf("Remove include:%s from the record of %s: %s", n.Domain, p.Domain, fixed)
+					f.FixRecords = replaceRecord(p.Domain, p.Record, fixed)
+				}
+			}
+			add(f)
 		case CodeLookupLimit:
 			add(Finding{Code: CodeLookupLimit, Severity: finding.Error,
 				Message: fmt.Sprintf("The include tree has more than %d records; the audit stopped fetching at %s.", maxAuditNodes, n.Domain),
@@ -565,10 +586,19 @@ func (a *auditor) findings(rep *Report) []Finding {
 	var voidNames []string
 	visit(root, func(n *Node) { voidNames = append(voidNames, n.Void...) })
 	if rep.VoidLookups > MaxVoidLookups {
-		add(Finding{Code: CodeVoidLimit, Severity: finding.Error,
+		f := Finding{Code: CodeVoidLimit, Severity: finding.Error,
 			Message: fmt.Sprintf("%d lookups in the SPF tree of %s return no records (limit %d): receivers return permerror.", rep.VoidLookups, rep.Domain, MaxVoidLookups),
 			Fix:     "Remove the mechanisms that name hosts without addresses: " + strings.Join(voidNames, ", "),
-			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Records: voidNames}})
+			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Records: voidNames}}
+		if recs, removed := dropVoidTerms(root, rep.Domain, topChain); rep.VoidLookups-removed <= MaxVoidLookups && recs != nil {
+			f.FixRecords = recs
+			var now []string
+			for _, r := range recs {
+				now = append(now, fmt.Sprintf("%s: %s", r.Name, r.Value))
+			}
+			f.Fix += ". Corrected record: " + strings.Join(now, "; ")
+		}
+		add(f)
 	} else if rep.VoidLookupsIPv6 > MaxVoidLookups {
 		add(Finding{Code: CodeVoidRiskIPv6, Severity: finding.Warning,
 			Message: fmt.Sprintf("For an IPv6 sender, %d lookups in the SPF tree of %s return no AAAA records (limit %d): mail sent over IPv6 gets permerror.", rep.VoidLookupsIPv6, rep.Domain, MaxVoidLookups),
@@ -729,4 +759,57 @@ func mergeRecords(domain string, records []string, merged string) []finding.FixR
 		}
 	}
 	return out
+}
+
+// dropTerms returns record without the terms at the given indices, the rest kept as
+// written; "" when nothing is dropped or the result does not parse.
+func dropTerms(record string, drop map[int]bool) string {
+	if len(drop) == 0 {
+		return ""
+	}
+	words := []string{record[:len("v=spf1")]}
+	for i, raw := range rawTerms(record) {
+		if !drop[i] {
+			words = append(words, raw)
+		}
+	}
+	out := strings.Join(words, " ")
+	if _, err := Parse(out); err != nil {
+		return ""
+	}
+	return out
+}
+
+// dropVoidTerms removes, from the records the domain's owner controls, the a and
+// exists terms that name a host without any address: such a term matches no client,
+// so removing it changes no result but the void count (RFC 7208 §4.6.4). An a term
+// whose host has only AAAA (or only A) stays: it still matches one family. It returns
+// one replace per record changed and the void lookups removed.
+func dropVoidTerms(root *Node, domain string, topChain map[*Node]bool) ([]finding.FixRecord, int) {
+	var out []finding.FixRecord
+	removed := 0
+	visit(root, func(n *Node) {
+		if n.parsed == nil || !owned(n.Domain, domain) || correct(n, topChain[n]) != nil {
+			return
+		}
+		drop := map[int]bool{}
+		gone := 0
+		for i, t := range n.parsed.Terms {
+			f := n.facts[i]
+			if f == nil || f.err != "" || hasMacro(t.Domain) {
+				continue
+			}
+			switch {
+			case t.Mechanism == MechA && len(f.void4) > 0 && len(f.void6) > 0,
+				t.Mechanism == MechExists && len(f.void4) > 0:
+				drop[i] = true
+				gone += len(f.void4)
+			}
+		}
+		if fixed := dropTerms(n.Record, drop); fixed != "" {
+			out = append(out, replaceRecord(n.Domain, n.Record, fixed)...)
+			removed += gone
+		}
+	})
+	return out, removed
 }
