@@ -492,10 +492,23 @@ func (a *auditor) findings(rep *Report) []Finding {
 				if n.Via == "redirect" {
 					term = "redirect=" + n.Domain
 				}
-				add(Finding{Code: CodeIncludeMissing, Severity: finding.Error,
+				f := Finding{Code: CodeIncludeMissing, Severity: finding.Error,
 					Message: fmt.Sprintf("The %s target %s has no SPF record: receivers return permerror.", n.Via, n.Domain),
 					Fix:     fmt.Sprintf("Correct the name in %s, or publish an SPF record at %s; remove %s only if that service no longer sends your mail.", term, n.Domain, term),
-					Ref:     "RFC 7208 §5.2, §6.1", Evidence: ev})
+					Ref:     "RFC 7208 §5.2, §6.1", Evidence: ev}
+				if n.near != "" {
+					fixed, changes := Suggest(n.near)
+					c := &correction{record: fixed, changes: changes}
+					ev.Records = []string{n.near}
+					f.Message = fmt.Sprintf("The %s target %s has no SPF record: receivers do not read its TXT record %q as one, because of a typo: %s; they return permerror.", n.Via, n.Domain, n.near, c.describe())
+					if mine {
+						f.Fix = fmt.Sprintf("Replace the TXT record at %s with: %s", n.Domain, fixed)
+						f.FixRecords = replaceRecord(n.Domain, n.near, fixed)
+					} else {
+						f.Fix = fmt.Sprintf("The record is published by %s, not by %s: ask its operator to correct it to: %s", n.Domain, rep.Domain, fixed)
+					}
+				}
+				add(f)
 			}
 		case CodeMultipleRecords:
 			ev.Records = n.multiple

@@ -142,6 +142,9 @@ var spfFixCases = []struct {
 	{"an a term whose host has only an IPv6 address stays", "voids6.fixes.example", spf.CodeVoidLimit, finding.Error,
 		"3 lookups", "v=spf1 a:v6only.voids6.fixes.example -all",
 		replace("voids6.fixes.example", "v=spf1 a:gone1.voids.fixes.example a:gone2.voids.fixes.example a:v6only.voids6.fixes.example -all", "v=spf1 a:v6only.voids6.fixes.example -all"), nil},
+	{"the domain's own include target spoiled by a typo is corrected", "incnear.fixes.example", spf.CodeIncludeMissing, finding.Error,
+		`"V=SPF1.0" for "v=spf1"`, "Replace the TXT record at _spf.incnear.fixes.example with: v=spf1 ip4:192.0.2.1 ~all",
+		replace("_spf.incnear.fixes.example", "V=SPF1.0 ip4:192.0.2.1 ~all", "v=spf1 ip4:192.0.2.1 ~all"), nil},
 	{"a provider's record gets advice but no records, it is not the owner's", "theirs.fixes.example", spf.CodeAllPass, finding.Error,
 		"thirdparty.example", "ask its operator to correct it to: v=spf1 ip4:203.0.113.9 -all", nil, nil},
 }
