@@ -2,12 +2,16 @@ package mailcheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/finding"
+	"github.com/mailcheck/mailcheck/internal/provider"
 	"github.com/mailcheck/mailcheck/spf"
 )
 
@@ -23,12 +27,50 @@ func CheckSPF(ctx context.Context, domain string, opts ...Option) (*Check, error
 	}
 	defer cancel()
 	r := cfg.resolver
-	rep, err := spf.Audit(ctx, r, d.ASCII, spf.WithSelfTest(cfg.ips...), spf.WithType99Lookup(r.LookupType99SPF))
+	rep, err := spf.Audit(ctx, r, d.ASCII, spf.WithSelfTest(cfg.ips...), spf.WithType99Lookup(r.LookupType99SPF),
+		spf.WithProviderHints(func(ctx context.Context) []string { return dkimCNAMETargets(ctx, r, d.ASCII) }))
 	if err != nil {
 		return nil, err
 	}
 	return newCheck("spf", d, rep.Findings, spfAuditSummary(rep), rep), nil
 }
+
+// dkimCNAMETargets returns where the domain's DKIM keys point, for the providers that
+// publish keys as CNAMEs (Microsoft 365, SendGrid, Fastmail ...): a provider that signs
+// for the domain also sends its mail, so a missing SPF record should include it. The
+// questions are the ones the DKIM check asks, so in a full report they are answered
+// from the shared cache.
+func dkimCNAMETargets(ctx context.Context, r *dnscheck.Resolver, domain string) []string {
+	// RFC 8020 §2: no name exists below an NXDOMAIN, so no key does either.
+	if _, err := r.LookupTXT(ctx, "_domainkey."+domain); errors.Is(err, dnscheck.ErrNXDOMAIN) {
+		return nil
+	}
+	var names []string
+	for _, p := range provider.All() {
+		if len(p.DKIMCNAME) == 0 {
+			continue
+		}
+		for _, s := range p.Selectors {
+			names = append(names, s+"._domainkey."+domain)
+		}
+	}
+	targets := make([]string, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Go(func() {
+			if ans, err := r.Query(ctx, name, typeTXT); err == nil {
+				if chain := ans.Chain(); len(chain) > 0 {
+					targets[i] = chain[len(chain)-1]
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return slices.DeleteFunc(targets, func(s string) bool { return s == "" })
+}
+
+// typeTXT is the TXT record type (RFC 1035 §3.2.2); miekg/dns stays in dnscheck.
+const typeTXT = 16
 
 func spfAuditSummary(rep *spf.Report) string {
 	if rep.Record == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
+	"github.com/mailcheck/mailcheck/internal/provider"
 )
 
 // SelectorGroup is one provider's usual selectors and the host names that show a
@@ -28,27 +29,24 @@ type SelectorGroup struct {
 	Note string `json:"note,omitempty"`
 }
 
-// BuiltinSelectors returns the discovery list: common selectors grouped by provider,
-// generic names last. The slice is a fresh copy, free to change and pass to
-// WithSelectorList.
+// BuiltinSelectors returns the discovery list: common selectors grouped by provider
+// (from the provider table that the SPF and MX checks share), generic names last. The
+// slice is a fresh copy, free to change and pass to WithSelectorList.
 func BuiltinSelectors() []SelectorGroup {
-	groups := []SelectorGroup{
-		{Provider: "Google Workspace", Hints: []string{"google.com", "googlemail.com"}, Selectors: []string{"google"}},
-		{Provider: "Microsoft 365", Hints: []string{"outlook.com", "office365.com"}, Selectors: []string{"selector1", "selector2"}},
-		{Provider: "Mailchimp", Hints: []string{"mcsv.net", "mailchimp.com", "mcdlv.net"}, Selectors: []string{"k1", "k2", "k3"}},
-		{Provider: "Mandrill", Hints: []string{"mandrillapp.com"}, Selectors: []string{"mandrill"}},
-		{Provider: "SendGrid", Hints: []string{"sendgrid.net"}, Selectors: []string{"s1", "s2", "smtpapi"}},
-		{Provider: "Fastmail", Hints: []string{"messagingengine.com", "fastmail.com"}, Selectors: []string{"fm1", "fm2", "fm3"}},
-		{Provider: "Proton", Hints: []string{"protonmail.ch", "proton.me"}, Selectors: []string{"protonmail", "protonmail2", "protonmail3"}},
-		{Provider: "Zoho", Hints: []string{"zoho.com", "zoho.eu", "zoho.in", "zohomail.com"}, Selectors: []string{"zoho", "zmail"}},
-		{Provider: "iCloud", Hints: []string{"icloud.com", "me.com"}, Selectors: []string{"sig1"}},
-		{Provider: "HubSpot", Hints: []string{"hubspotemail.net", "hubspot.com"}, Selectors: []string{"hs1", "hs2"}},
-		{Provider: "Mailjet", Hints: []string{"mailjet.com"}, Selectors: []string{"mailjet"}},
-		{Provider: "Amazon SES", Hints: []string{"amazonses.com"},
-			Note: "Amazon SES signs with per-domain token selectors (<token>._domainkey, CNAMEs to dkim.amazonses.com) that cannot be guessed: take them from the SES console or a message's s= tag"},
-		{Provider: "generic", Selectors: []string{"default", "dkim", "mail", "s1", "s2", "k1", "selector", "key1", "email", "smtp"}},
+	var groups []SelectorGroup
+	for _, p := range provider.All() {
+		g := SelectorGroup{Provider: p.Name, Selectors: p.Selectors, Note: p.Note}
+		// Any name that reveals the provider orders the probe: MX hosts, SPF
+		// include targets and DKIM CNAME targets.
+		for _, h := range slices.Concat(p.MX, p.Hints, p.DKIMCNAME, []string{p.SPF}) {
+			if h != "" && !slices.ContainsFunc(g.Hints, func(have string) bool { return provider.Under(h, have) }) {
+				g.Hints = append(g.Hints, h)
+			}
+		}
+		groups = append(groups, g)
 	}
-	return groups
+	return append(groups, SelectorGroup{Provider: "generic",
+		Selectors: []string{"default", "dkim", "mail", "s1", "s2", "k1", "selector", "key1", "email", "smtp"}})
 }
 
 // Result is a domain's DKIM key check.

@@ -291,6 +291,14 @@ func LintKey(name, record string) (*Key, []Finding) {
 			"",
 			"The DKIM key at %s has t=s: the i= domain of signatures must equal d= exactly, not a subdomain.", name)
 	}
+	if fixed, ok := correctKey(record, k); ok {
+		for i := range out {
+			if recordFixable[out[i].Code] {
+				out[i].FixRecords = replaceKey(name, record, fixed)
+				out[i].Fix = strings.TrimSpace(out[i].Fix + " Corrected record (p= shortened here): " + shortRecord(fixed))
+			}
+		}
+	}
 	return k, out
 }
 
@@ -298,6 +306,7 @@ func LintKey(name, record string) (*Key, []Finding) {
 // use 2048; verifiers MUST NOT accept keys under 1024 bits, and need only handle up to
 // 4096.
 func lintRSASize(k *Key, name string, add func(code Code, sev Severity, ref, fix, format string, args ...any)) {
+	// A new key pair is needed: no record can be given, only the form of one.
 	const fix = "Generate a 2048-bit RSA key and publish it under a new selector: v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>"
 	switch {
 	case k.Bits < 1024:

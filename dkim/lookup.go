@@ -165,19 +165,44 @@ func (kr *KeyResult) lint() {
 	if len(kr.Records) > 1 {
 		// RFC 6376 §3.6.2.2: several TXT records at a key name make the result
 		// undefined; verifiers differ (some fail, some try the first).
-		kr.Findings = append(kr.Findings, Finding{
+		f := Finding{
 			Code: CodeMultipleKeyRecords, Severity: finding.Error,
 			Message:  fmt.Sprintf("%s has %d TXT records; verifiers expect exactly one key record and may fail signatures.", kr.Name, len(kr.Records)),
 			Fix:      "Delete all but the current key record.",
 			Ref:      "RFC 6376 §3.6.2.2",
 			Evidence: &Evidence{Name: kr.Name, Type: "TXT", Records: kr.Records},
-		})
+		}
+		// Which key is current can be told only when one record is a usable key.
+		usable := -1
+		for i, rec := range kr.Records {
+			if k, err := ParseKey(rec); err == nil && !k.Revoked {
+				if usable >= 0 {
+					usable = -2
+					break
+				}
+				usable = i
+			}
+		}
+		if usable >= 0 {
+			f.Fix = "Delete the records that are not a usable key, keeping: " + shortRecord(kr.Records[usable])
+			for i, rec := range kr.Records {
+				if i != usable {
+					f.FixRecords = append(f.FixRecords, finding.FixRecord{Action: finding.Delete, Name: kr.Name, Type: "TXT", Replaces: rec})
+				}
+			}
+		}
+		kr.Findings = append(kr.Findings, f)
 	}
 	for _, rec := range kr.Records {
 		k, fs := LintKey(kr.Name, rec)
 		if kr.CNAME != "" {
 			for i := range fs {
 				fs[i].Evidence.Detail = strings.TrimPrefix(fs[i].Evidence.Detail+"; ", "; ") + "via CNAME " + kr.CNAME
+				if fs[i].FixRecords != nil {
+					// The record is the provider's, behind the alias: not the owner's to edit.
+					fs[i].FixRecords = nil
+					fs[i].Fix += fmt.Sprintf(" The record is published at %s (an alias target): ask that provider to correct it.", kr.CNAME)
+				}
 			}
 		}
 		kr.Findings = append(kr.Findings, fs...)

@@ -54,11 +54,15 @@ func (z *Zone) remove(name string, qtype uint16, value string) bool {
 	return false
 }
 
-// rrValue is a record's value as FixRecord writes it: TXT as its text joined, others in
-// presentation form without the owner, TTL and class.
+// rrValue is a record's value as FixRecord writes it: TXT (and the retired SPF type,
+// RFC 7208 §3.1, which has TXT's form) as its text joined, others in presentation form
+// without the owner, TTL and class.
 func rrValue(rr dns.RR) string {
-	if t, ok := rr.(*dns.TXT); ok {
+	switch t := rr.(type) {
+	case *dns.TXT:
 		return strings.Join(TXTStrings(t), "")
+	case *dns.SPF:
+		return strings.Join(TXTStrings(&dns.TXT{Txt: t.Txt}), "")
 	}
 	hdr := rr.Header().String()
 	return strings.TrimSpace(strings.TrimPrefix(rr.String(), hdr))

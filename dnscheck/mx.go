@@ -19,6 +19,16 @@ type MXHost struct {
 	Addresses  []netip.Addr `json:"addresses"`
 	// CNAME is the chain's end when the target is an alias (RFC 2181 §10.3 forbids it).
 	CNAME string `json:"cname,omitempty"`
+
+	// target is the MX record's target as published (case kept), for fix records.
+	target string
+}
+
+// value is the MX record's data as FixRecord writes it: "10 mail.example.com.".
+func (h MXHost) value() string { return fmt.Sprintf("%d %s", h.Preference, dns.Fqdn(h.target)) }
+
+func mxFix(action finding.FixAction, domain, replaces, value string) finding.FixRecord {
+	return finding.FixRecord{Action: action, Name: domain, Type: "MX", Replaces: replaces, Value: value}
 }
 
 // MXResult is the outcome of CheckMX.
@@ -72,7 +82,7 @@ func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error)
 	}
 	res.Hosts = make([]MXHost, len(mxs))
 	for i, mx := range mxs {
-		res.Hosts[i] = MXHost{Preference: mx.Preference, Host: strings.ToLower(mx.Mx), Addresses: []netip.Addr{}}
+		res.Hosts[i] = MXHost{Preference: mx.Preference, Host: strings.ToLower(mx.Mx), Addresses: []netip.Addr{}, target: mx.Mx}
 	}
 	// RFC 7505 §3: a null MX is a single MX with preference 0 and target ".".
 	for _, h := range res.Hosts {
@@ -88,12 +98,18 @@ func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error)
 				Fix:     "Nothing to do if the domain should receive no mail; otherwise replace the null MX with your mail servers.",
 			})
 		} else {
-			res.Findings = append(res.Findings, finding.Finding{
+			f := finding.Finding{
 				Code: CodeMXNullConflict, Severity: finding.Error, Ref: "RFC 7505 §3",
 				Message:  fmt.Sprintf("%s publishes a null MX next to %d other MX records; senders may treat the domain as accepting no mail.", d.ASCII, len(res.Hosts)-1),
-				Fix:      "Remove the \"0 .\" MX record if the domain receives mail, or remove the other MX records if it does not.",
+				Fix:      "Delete the \"0 .\" MX record: the other MX records say the domain receives mail (if it does not, delete those instead).",
 				Evidence: &finding.Evidence{Name: d.ASCII, Type: "MX", Records: rrStrings(mxs)},
-			})
+			}
+			for _, h := range res.Hosts {
+				if h.Host == "." {
+					f.FixRecords = append(f.FixRecords, mxFix(finding.Delete, d.ASCII, h.value(), ""))
+				}
+			}
+			res.Findings = append(res.Findings, f)
 		}
 	}
 	res.Findings = append(res.Findings, checkDuplicates(d.ASCII, res.Hosts)...)
@@ -115,26 +131,51 @@ func checkImplicitMX(ctx context.Context, r *Resolver, res *MXResult) {
 		Evidence: &finding.Evidence{Name: res.Domain, Type: "MX", Rcode: "NODATA"},
 	}
 	if len(addrs) == 0 {
+		// No record here: which of the two the owner wants cannot be told from DNS,
+		// and a null MX on a domain that sends mail gets it rejected (RFC 7505 §4.2).
 		f.Severity = finding.Error
 		f.Message = fmt.Sprintf("%s has no MX record and no address: it cannot receive mail, and receivers may reject mail from it.", res.Domain)
-		f.Fix = fmt.Sprintf("Publish your mail server: %s. MX 10 mail.%s. — or, if the domain receives no mail, a null MX: %s. MX 0 .", res.Domain, res.Domain, res.Domain)
+		f.Fix = fmt.Sprintf("Publish your mail server: %s. MX 10 mail.%s. — or, if the domain neither receives nor sends mail, a null MX: %s. MX 0 .", res.Domain, res.Domain, res.Domain)
 	} else {
 		f.Message = fmt.Sprintf("%s has no MX record; mail falls back to its address records (%s).", res.Domain, joinAddrs(addrs))
-		f.Fix = fmt.Sprintf("Publish an explicit MX record (e.g. %s. MX 10 mail.%s.), or a null MX (%s. MX 0 .) if the domain receives no mail.", res.Domain, res.Domain, res.Domain)
+		f.Fix = fmt.Sprintf("Publish an explicit MX record for the host that receives its mail today, the domain itself: %s. MX 10 %s. (or a null MX, %s. MX 0 ., if the domain receives no mail).", res.Domain, res.Domain, res.Domain)
+		public := true
+		for _, a := range addrs {
+			public = public && nonPublic(a) == ""
+		}
+		if public {
+			// RFC 5321 §5.1: the implicit MX is the domain itself at preference 0;
+			// naming it keeps delivery exactly as it is.
+			f.FixRecords = []finding.FixRecord{mxFix(finding.Publish, res.Domain, "", "10 "+dns.Fqdn(res.Domain))}
+		}
 	}
 	res.Findings = append(res.Findings, f)
 }
 
 func checkDuplicates(domain string, hosts []MXHost) []finding.Finding {
-	seen := map[string]bool{}
+	best := map[string]MXHost{}
+	for _, h := range hosts {
+		if b, ok := best[h.Host]; !ok || h.Preference < b.Preference {
+			best[h.Host] = h
+		}
+	}
+	seen, reported := map[string]bool{}, map[string]bool{}
 	var out []finding.Finding
 	for _, h := range hosts {
-		if seen[h.Host] {
-			out = append(out, finding.Finding{
+		if seen[h.Host] && !reported[h.Host] {
+			reported[h.Host] = true
+			f := finding.Finding{
 				Code: CodeMXDuplicate, Severity: finding.Warning, Ref: "RFC 5321 §5.1",
 				Message: fmt.Sprintf("%s lists %s more than once in its MX set.", domain, h.Host),
-				Fix:     "Keep one MX record per host.",
-			})
+				Fix:     fmt.Sprintf("Keep one MX record per host: keep %s. MX %s and delete the others.", domain, best[h.Host].value()),
+			}
+			// Keep the most preferred record; senders try it first anyway.
+			for _, d := range hosts {
+				if d.Host == h.Host && d.value() != best[h.Host].value() {
+					f.FixRecords = append(f.FixRecords, mxFix(finding.Delete, domain, d.value(), ""))
+				}
+			}
+			out = append(out, f)
 		}
 		seen[h.Host] = true
 	}
@@ -144,6 +185,10 @@ func checkDuplicates(domain string, hosts []MXHost) []finding.Finding {
 // resolveHosts resolves every MX target concurrently and appends its findings in MX order.
 func resolveHosts(ctx context.Context, r *Resolver, res *MXResult) {
 	per := make([][]finding.Finding, len(res.Hosts))
+	listed := map[string]bool{}
+	for _, h := range res.Hosts {
+		listed[h.Host] = true
+	}
 	var wg sync.WaitGroup
 	for i := range res.Hosts {
 		h := &res.Hosts[i]
@@ -153,7 +198,7 @@ func resolveHosts(ctx context.Context, r *Resolver, res *MXResult) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			per[i] = resolveHost(ctx, r, res.Domain, h)
+			per[i] = resolveHost(ctx, r, res.Domain, h, listed)
 		}()
 	}
 	wg.Wait()
@@ -162,15 +207,23 @@ func resolveHosts(ctx context.Context, r *Resolver, res *MXResult) {
 	}
 }
 
-func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []finding.Finding {
+// resolveHost resolves one MX target and judges it; listed holds every target of the
+// MX set, so a fix does not create a duplicate.
+func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost, listed map[string]bool) []finding.Finding {
 	host := strings.TrimSuffix(h.Host, ".")
 	// RFC 5321 §5.1: the target must be a domain name; an address literal is not allowed.
-	if _, err := netip.ParseAddr(host); err == nil {
-		return []finding.Finding{{
+	if ip, err := netip.ParseAddr(host); err == nil {
+		rrType := "A"
+		if ip.Is6() {
+			rrType = "AAAA"
+		}
+		f := finding.Finding{
 			Code: CodeMXIPLiteral, Severity: finding.Error, Ref: "RFC 5321 §5.1",
 			Message: fmt.Sprintf("MX target %q is an IP address written as a name; senders look it up as a host name and fail.", host),
-			Fix:     fmt.Sprintf("Publish a host name with an A record: mail.%s. A %s, then %s. MX %d mail.%s.", domain, host, domain, h.Preference, domain),
-		}}
+			Fix:     fmt.Sprintf("Publish a host name with an %s record: mail.%s. %s %s, then %s. MX %d mail.%s.", rrType, domain, rrType, host, domain, h.Preference, domain),
+		}
+		f.FixRecords = literalFix(ctx, r, domain, h, ip, rrType)
+		return []finding.Finding{f}
 	}
 	var out []finding.Finding
 	var a4, a6 *Answer
@@ -206,11 +259,19 @@ func resolveHost(ctx context.Context, r *Resolver, domain string, h *MXHost) []f
 		}
 	}
 	if h.CNAME != "" {
-		out = append(out, finding.Finding{
+		f := finding.Finding{
 			Code: CodeMXCNAME, Severity: finding.Warning, Ref: "RFC 2181 §10.3",
 			Message: fmt.Sprintf("MX target %s is an alias (CNAME) for %s; some senders refuse to follow it.", host, strings.TrimSuffix(h.CNAME, ".")),
-			Fix:     fmt.Sprintf("Point the MX at the canonical name: %s. MX %d %s", domain, h.Preference, h.CNAME),
-		})
+			Fix:     fmt.Sprintf("Point the MX at the canonical name: %s. MX %d %s", domain, h.Preference, dns.Fqdn(h.CNAME)),
+		}
+		if canonical := strings.ToLower(dns.Fqdn(h.CNAME)); listed[canonical] {
+			// The canonical host is in the MX set already: the alias only repeats it.
+			f.Fix = fmt.Sprintf("Delete the MX record %s. MX %s: its canonical name %s is in the MX set already.", domain, h.value(), canonical)
+			f.FixRecords = []finding.FixRecord{mxFix(finding.Delete, domain, h.value(), "")}
+		} else {
+			f.FixRecords = []finding.FixRecord{mxFix(finding.Replace, domain, h.value(), fmt.Sprintf("%d %s", h.Preference, dns.Fqdn(h.CNAME)))}
+		}
+		out = append(out, f)
 	}
 	incomplete := len(out) > 0
 	if len(h.Addresses) == 0 && !incomplete {
@@ -302,4 +363,34 @@ func joinAddrs(addrs []netip.Addr) string {
 		s[i] = a.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// literalFix publishes the address an MX target names as a literal under
+// mail.<domain> and points the MX there, when that name is free (or already holds
+// exactly that address) and the address is one senders can reach.
+func literalFix(ctx context.Context, r *Resolver, domain string, h *MXHost, ip netip.Addr, rrType string) []finding.FixRecord {
+	if nonPublic(ip) != "" {
+		return nil // the MX would then point at an unreachable address: no safe record
+	}
+	name := "mail." + domain
+	mx := mxFix(finding.Replace, domain, h.value(), fmt.Sprintf("%d %s", h.Preference, dns.Fqdn(name)))
+	ans, err := r.Query(ctx, name, dns.StringToType[rrType])
+	switch {
+	case err != nil:
+		return nil
+	case ans.Rcode == dns.RcodeNameError:
+		return []finding.FixRecord{{Action: finding.Publish, Name: name, Type: rrType, Value: ip.String()}, mx}
+	case ans.Rcode != dns.RcodeSuccess || len(ans.Chain()) > 0:
+		return nil
+	}
+	final := ans.Final()
+	if len(final) == 0 {
+		return nil // the name exists with other records: not ours to take
+	}
+	for _, rr := range final {
+		if strings.TrimSpace(strings.TrimPrefix(rr.String(), rr.Header().String())) != ip.String() {
+			return nil
+		}
+	}
+	return []finding.FixRecord{mx}
 }

@@ -94,6 +94,9 @@ type Node struct {
 	facts    map[int]*termFact // by term index
 	depth    int
 	multiple []string
+	// near is a TXT record that is not read as SPF but is one after Suggest's
+	// corrections (v=spf1.0 ..., "v=spf1 ..." with the quotes published).
+	near string
 }
 
 // termFact is what the audit learned from DNS about one a, mx or exists term.
@@ -131,16 +134,30 @@ func Audit(ctx context.Context, r Resolver, domain string, opts ...Option) (*Rep
 	var counter, voids4, voids6 int
 	a.walk(root, &counter, &voids4, &voids6)
 	rep.Lookups, rep.VoidLookups, rep.VoidLookupsIPv6 = counter, voids4, voids6
-	rep.Findings = a.findings(rep)
+	var type99 []string
 	if cfg.type99 != nil {
-		if recs, err := cfg.type99(ctx, domain); err == nil && len(recs) > 0 {
-			rep.Findings = append(rep.Findings, Finding{
-				Code: CodeType99, Severity: finding.Warning,
-				Message: fmt.Sprintf("%s publishes an RR type 99 (SPF) record, which RFC 7208 retired: receivers only read TXT.", domain),
-				Fix:     "Delete the type 99 SPF record and keep the TXT record.",
-				Ref:     "RFC 7208 §3.1", Evidence: &finding.Evidence{Name: domain, Type: "SPF", Records: recs},
-			})
+		if recs, err := cfg.type99(ctx, domain); err == nil {
+			type99 = recs
 		}
+	}
+	if root.problem == CodeMissing && root.near == "" {
+		a.missingFix = a.missing(ctx, domain, &cfg, type99)
+	}
+	rep.Findings = a.findings(rep)
+	if len(type99) > 0 {
+		f := Finding{
+			Code: CodeType99, Severity: finding.Warning,
+			Message: fmt.Sprintf("%s publishes an RR type 99 (SPF) record, which RFC 7208 retired: receivers only read TXT.", domain),
+			Fix:     "Delete the type 99 SPF record and keep the TXT record.",
+			Ref:     "RFC 7208 §3.1", Evidence: &finding.Evidence{Name: domain, Type: "SPF", Records: type99},
+		}
+		if root.Record == "" {
+			f.Fix = "Delete the type 99 SPF record once the TXT record is published."
+		}
+		for _, r := range type99 {
+			f.FixRecords = append(f.FixRecords, finding.FixRecord{Action: finding.Delete, Name: domain, Type: "SPF", Replaces: r})
+		}
+		rep.Findings = append(rep.Findings, f)
 	}
 	for _, ip := range cfg.selfTest {
 		sender := cfg.sender
@@ -172,10 +189,12 @@ func WithType99Lookup(fn func(ctx context.Context, name string) ([]string, error
 }
 
 type auditor struct {
-	r     Resolver
-	wg    sync.WaitGroup
-	nodes atomic.Int32
-	terms atomic.Int32
+	r Resolver
+	// missingFix is the spf.missing finding's fix, worked out before findings.
+	missingFix *missingFix
+	wg         sync.WaitGroup
+	nodes      atomic.Int32
+	terms      atomic.Int32
 }
 
 // fetch fills in n and starts its children and term lookups concurrently, so a tree D
@@ -202,6 +221,12 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 	switch {
 	case len(recs) == 0:
 		n.Problem, n.problem = "no SPF record", CodeMissing
+		for _, t := range txts {
+			if fixed, changes := Suggest(t); len(changes) > 0 && IsSPF(fixed) {
+				n.near = t
+				break
+			}
+		}
 		return
 	case len(recs) > 1:
 		n.Problem, n.problem, n.multiple = fmt.Sprintf("%d SPF records", len(recs)), CodeMultipleRecords, recs
@@ -419,27 +444,87 @@ func (a *auditor) findings(rep *Report) []Finding {
 		}
 		n = next
 	}
+	parent := map[*Node]*Node{}
+	visit(root, func(n *Node) {
+		for _, c := range n.Children {
+			parent[c] = n
+		}
+	})
 	visit(root, func(n *Node) {
 		ev := &finding.Evidence{Name: n.Domain, Type: "TXT"}
 		if n.Record != "" {
 			ev.Records = []string{n.Record}
 		}
+		// Fixes as records only for the records the domain's owner can change.
+		mine := owned(n.Domain, rep.Domain)
+		var corr *correction
+		if n.Record != "" {
+			corr = correct(n, topChain[n])
+		}
+		addN := func(f Finding) {
+			if corr != nil && correctable[f.Code] {
+				if mine {
+					f.FixRecords = replaceRecord(n.Domain, n.Record, corr.record)
+					f.Fix = strings.TrimSpace(f.Fix + " Replace the record with: " + corr.record)
+				} else {
+					f.Fix = strings.TrimSpace(f.Fix + fmt.Sprintf(" The record is published by %s, not by %s: ask its operator to correct it to: %s", n.Domain, rep.Domain, corr.record))
+				}
+			}
+			add(f)
+		}
 		switch n.problem {
 		case CodeMissing:
 			if n == root {
-				add(Finding{Code: CodeMissing, Severity: finding.Error,
+				f := Finding{Code: CodeMissing, Severity: finding.Error,
 					Message: fmt.Sprintf("%s has no SPF record, so receivers cannot tell which servers may send its mail.", n.Domain),
-					Fix:     "Publish a TXT record such as: v=spf1 mx -all", Ref: "RFC 7208 §4.5", Evidence: ev})
+					Ref:     "RFC 7208 §4.5", Evidence: ev}
+				if n.near != "" {
+					fixed, changes := Suggest(n.near)
+					c := &correction{record: fixed, changes: changes}
+					ev.Records = []string{n.near}
+					f.Message = fmt.Sprintf("%s has no SPF record: receivers do not read its TXT record %q as one, because of a typo: %s.", n.Domain, n.near, c.describe())
+					f.Fix = "Replace the TXT record with: " + fixed
+					f.FixRecords = replaceRecord(n.Domain, n.near, fixed)
+				} else if m := a.missingFix; m != nil {
+					f.Fix, f.FixRecords = m.fix, m.records
+					ev.Detail = m.detail
+				}
+				add(f)
 			} else {
-				add(Finding{Code: CodeIncludeMissing, Severity: finding.Error,
+				term := "include:" + n.Domain
+				if n.Via == "redirect" {
+					term = "redirect=" + n.Domain
+				}
+				f := Finding{Code: CodeIncludeMissing, Severity: finding.Error,
 					Message: fmt.Sprintf("The %s target %s has no SPF record: receivers return permerror.", n.Via, n.Domain),
-					Fix:     fmt.Sprintf("Remove %s:%s or fix the name.", n.Via, n.Domain), Ref: "RFC 7208 §5.2, §6.1", Evidence: ev})
+					Fix:     fmt.Sprintf("Correct the name in %s, or publish an SPF record at %s; remove %s only if that service no longer sends your mail.", term, n.Domain, term),
+					Ref:     "RFC 7208 §5.2, §6.1", Evidence: ev}
+				if n.near != "" {
+					fixed, changes := Suggest(n.near)
+					c := &correction{record: fixed, changes: changes}
+					ev.Records = []string{n.near}
+					f.Message = fmt.Sprintf("The %s target %s has no SPF record: receivers do not read its TXT record %q as one, because of a typo: %s; they return permerror.", n.Via, n.Domain, n.near, c.describe())
+					if mine {
+						f.Fix = fmt.Sprintf("Replace the TXT record at %s with: %s", n.Domain, fixed)
+						f.FixRecords = replaceRecord(n.Domain, n.near, fixed)
+					} else {
+						f.Fix = fmt.Sprintf("The record is published by %s, not by %s: ask its operator to correct it to: %s", n.Domain, rep.Domain, fixed)
+					}
+				}
+				add(f)
 			}
 		case CodeMultipleRecords:
 			ev.Records = n.multiple
-			add(Finding{Code: CodeMultipleRecords, Severity: finding.Error,
+			f := Finding{Code: CodeMultipleRecords, Severity: finding.Error,
 				Message: fmt.Sprintf("%s publishes %d SPF records; receivers return permerror.", n.Domain, len(n.multiple)),
-				Fix:     "Merge them into one TXT record starting with v=spf1.", Ref: "RFC 7208 §4.5", Evidence: ev})
+				Fix:     "Merge them into one TXT record starting with v=spf1.", Ref: "RFC 7208 §4.5", Evidence: ev}
+			if merged := merge(n.multiple); merged != "" {
+				f.Fix = "Merge them into one TXT record: " + merged
+				if mine {
+					f.FixRecords = mergeRecords(n.Domain, n.multiple, merged)
+				}
+			}
+			add(f)
 		case CodeSyntax, CodeIPInDomainSpec:
 			f := Finding{Code: n.problem, Severity: finding.Error, Ref: "RFC 7208 §4.6, §12", Evidence: ev,
 				Message: fmt.Sprintf("The SPF record of %s is invalid (%s); receivers return permerror.", n.Domain, n.Problem)}
@@ -448,24 +533,43 @@ func (a *auditor) findings(rep *Report) []Finding {
 				f.Message = fmt.Sprintf("The SPF record of %s has an invalid term %q at offset %d: %s; receivers return permerror.",
 					n.Domain, n.syntax.Term, n.syntax.Offset, n.syntax.Reason)
 			}
-			f.Fix = "Correct the term so the record follows the RFC 7208 grammar."
-			if n.problem == CodeIPInDomainSpec {
-				f.Fix = "Write IP addresses with ip4: or ip6:, e.g. ip4:192.0.2.1 instead of a:192.0.2.1."
+			if corr != nil {
+				f.Message = strings.TrimSuffix(f.Message, ".") + fmt.Sprintf(". It looks like a typo: %s.", corr.describe())
+			} else {
+				f.Fix = "Correct the term so the record follows the RFC 7208 grammar."
+				if n.problem == CodeIPInDomainSpec {
+					f.Fix = "Write IP addresses with ip4: or ip6:, e.g. ip4:192.0.2.1 instead of a:192.0.2.1."
+				}
 			}
-			add(f)
+			addN(f)
 		case CodeDNSError:
 			add(dnsfail.Finding(CodeDNSError, n.Domain, "TXT", n.dnsErr, a.unknown(rep.Domain, n), "RFC 7208 §4.4"))
 		case CodeLoop:
-			add(Finding{Code: CodeLoop, Severity: finding.Error,
+			f := Finding{Code: CodeLoop, Severity: finding.Error,
 				Message: fmt.Sprintf("The %s of %s loops back to a domain already being evaluated; receivers hit the lookup limit and return permerror.", n.Via, n.Domain),
-				Fix:     "Remove the " + n.Via + " that points back up the tree.", Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: n.Domain}})
+				Fix:     "Remove the " + n.Via + " that points back up the tree.", Ref: "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: n.Domain}}
+			// An include of a record already being evaluated authorizes nothing new,
+			// so dropping it changes no result but the permerror.
+			if p := parent[n]; p != nil && p.parsed != nil && n.Via == "include" && owned(p.Domain, rep.Domain) && correct(p, topChain[p]) == nil {
+				drop := map[int]bool{}
+				for i, t := range p.parsed.Terms {
+					if t.Mechanism == MechInclude && strings.EqualFold(strings.TrimSuffix(t.Domain, "."), n.Domain) {
+						drop[i] = true
+					}
+				}
+				if fixed := dropTerms(p.Record, drop); fixed != "" {
+					f.Fix = fmt.Sprintf("Remove include:%s from the record of %s: %s", n.Domain, p.Domain, fixed)
+					f.FixRecords = replaceRecord(p.Domain, p.Record, fixed)
+				}
+			}
+			add(f)
 		case CodeLookupLimit:
 			add(Finding{Code: CodeLookupLimit, Severity: finding.Error,
 				Message: fmt.Sprintf("The include tree has more than %d records; the audit stopped fetching at %s.", maxAuditNodes, n.Domain),
 				Fix:     "Flatten the record.", Ref: "RFC 7208 §4.6.4"})
 		}
 		if n.parsed != nil {
-			a.recordFindings(n, topChain[n], ev, add)
+			a.recordFindings(n, topChain[n], ev, addN)
 		}
 	})
 	if rep.Lookups > MaxLookups {
@@ -495,10 +599,19 @@ func (a *auditor) findings(rep *Report) []Finding {
 	var voidNames []string
 	visit(root, func(n *Node) { voidNames = append(voidNames, n.Void...) })
 	if rep.VoidLookups > MaxVoidLookups {
-		add(Finding{Code: CodeVoidLimit, Severity: finding.Error,
+		f := Finding{Code: CodeVoidLimit, Severity: finding.Error,
 			Message: fmt.Sprintf("%d lookups in the SPF tree of %s return no records (limit %d): receivers return permerror.", rep.VoidLookups, rep.Domain, MaxVoidLookups),
 			Fix:     "Remove the mechanisms that name hosts without addresses: " + strings.Join(voidNames, ", "),
-			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Records: voidNames}})
+			Ref:     "RFC 7208 §4.6.4", Evidence: &finding.Evidence{Name: rep.Domain, Records: voidNames}}
+		if recs, removed := dropVoidTerms(root, rep.Domain, topChain); rep.VoidLookups-removed <= MaxVoidLookups && recs != nil {
+			f.FixRecords = recs
+			var now []string
+			for _, r := range recs {
+				now = append(now, fmt.Sprintf("%s: %s", r.Name, r.Value))
+			}
+			f.Fix += ". Corrected record: " + strings.Join(now, "; ")
+		}
+		add(f)
 	} else if rep.VoidLookupsIPv6 > MaxVoidLookups {
 		add(Finding{Code: CodeVoidRiskIPv6, Severity: finding.Warning,
 			Message: fmt.Sprintf("For an IPv6 sender, %d lookups in the SPF tree of %s return no AAAA records (limit %d): mail sent over IPv6 gets permerror.", rep.VoidLookupsIPv6, rep.Domain, MaxVoidLookups),
@@ -555,12 +668,12 @@ func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add fu
 				case Pass:
 					add(Finding{Code: CodeAllPass, Severity: finding.Error,
 						Message: fmt.Sprintf("The SPF record of %s ends in %q, which authorizes every server on the Internet to send its mail.", n.Domain, t.String()),
-						Fix:     "Use -all (or ~all while testing).", Ref: "RFC 7208 §5.1", Evidence: ev})
+						Fix:     "Use -all: it refuses every server not listed before it, so check that the list is complete first (or use ~all while testing).", Ref: "RFC 7208 §5.1", Evidence: ev})
 				case Neutral:
 					if top {
 						add(Finding{Code: CodeAllNeutral, Severity: finding.Warning,
 							Message: fmt.Sprintf("The SPF record of %s ends in ?all: mail from any other server gets neutral, which protects nothing.", n.Domain),
-							Fix:     "Use -all (or ~all while testing).", Ref: "RFC 7208 §5.1", Evidence: ev})
+							Fix:     "Use ~all now, and -all once every server that sends your mail is listed.", Ref: "RFC 7208 §5.1", Evidence: ev})
 					}
 				}
 			}
@@ -569,9 +682,21 @@ func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add fu
 				Message: fmt.Sprintf("The SPF record of %s uses %q: the ptr mechanism is slow, unreliable and deprecated; some receivers ignore it.", n.Domain, t.String()),
 				Fix:     "Replace ptr with ip4:/ip6: ranges or a: names.", Ref: "RFC 7208 §5.5", Evidence: ev})
 		case t.Modifier != "" && t.Modifier != ModRedirect && t.Modifier != ModExp:
-			add(Finding{Code: CodeUnknownModifier, Severity: finding.Warning,
+			f := Finding{Code: CodeUnknownModifier, Severity: finding.Warning,
 				Message: fmt.Sprintf("The SPF record of %s has the unknown modifier %q: RFC 7208 ignores it, but some strict receivers reject the record.", n.Domain, t.String()),
-				Fix:     "Remove " + t.String() + ".", Ref: "RFC 7208 §6", Evidence: ev})
+				Fix:     "Remove " + t.String() + ".", Ref: "RFC 7208 §6", Evidence: ev}
+			raw := rawTerms(n.Record)[i]
+			if ok, suspicious := termOK(raw); ok && suspicious {
+				if fixed, why := correctTerm(raw); fixed != "" {
+					// include=x is a mechanism mistyped as a modifier: receivers ignore
+					// it, so the servers it names are not authorized (RFC 7208 §6).
+					f.Severity = finding.Error
+					f.Message = fmt.Sprintf("The SPF record of %s has %q, a typo for %q: %s, so what it names is not authorized.",
+						n.Domain, raw, fixed, why)
+					f.Fix = fmt.Sprintf("Write %s instead of %s.", fixed, raw)
+				}
+			}
+			add(f)
 		case t.Mechanism == MechMX:
 			if f := n.facts[i]; f != nil && f.mxHosts > MaxNames {
 				add(Finding{Code: CodeMXLimit, Severity: finding.Error,
@@ -595,7 +720,7 @@ func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add fu
 		if _, ok := rec.Modifier(ModRedirect); !ok {
 			add(Finding{Code: CodeNoAll, Severity: finding.Warning,
 				Message: fmt.Sprintf("The SPF record of %s has no \"all\" and no redirect: mail from any other server gets neutral.", n.Domain),
-				Fix:     "End the record with -all (or ~all while testing).", Ref: "RFC 7208 §4.7", Evidence: ev})
+				Fix:     "End the record with ~all now, and -all once every server that sends your mail is listed.", Ref: "RFC 7208 §4.7", Evidence: ev})
 		}
 	}
 	if macros {
@@ -603,4 +728,109 @@ func (a *auditor) recordFindings(n *Node, top bool, ev *finding.Evidence, add fu
 			Message: fmt.Sprintf("The SPF record of %s uses macros: its lookups and result depend on the sender, so this audit cannot count them all.", n.Domain),
 			Ref:     "RFC 7208 §7", Evidence: ev})
 	}
+}
+
+// missingFix is the fix of spf.missing, worked out before the findings since it
+// needs DNS.
+type missingFix struct {
+	fix     string
+	records []finding.FixRecord
+	detail  string
+}
+
+// missing works out what a domain without SPF should publish: its retired type 99
+// record as TXT when it has one, else a record built from who sends its mail.
+func (a *auditor) missing(ctx context.Context, domain string, cfg *config, type99 []string) *missingFix {
+	for _, r := range type99 {
+		if _, err := Parse(r); err == nil {
+			return &missingFix{
+				fix:     fmt.Sprintf("Publish your type 99 SPF record as a TXT record at %s: %s", domain, r),
+				records: []finding.FixRecord{{Action: finding.Publish, Name: domain, Type: "TXT", Value: r}},
+				detail:  "the domain publishes its SPF record only as RR type 99, which receivers do not read",
+			}
+		}
+	}
+	rec, ok := a.recommend(ctx, domain, cfg)
+	if !ok {
+		return &missingFix{fix: fmt.Sprintf("Publish a TXT record at %s that lists the servers that send its mail and ends in -all, e.g. v=spf1 ip4:<your mail server's address> -all; if the domain sends no mail: v=spf1 -all", domain)}
+	}
+	return &missingFix{
+		fix:     fmt.Sprintf("%s Publish this TXT record at %s: %s", rec.why, domain, rec.record),
+		records: []finding.FixRecord{{Action: finding.Publish, Name: domain, Type: "TXT", Value: rec.record}},
+		detail:  rec.why,
+	}
+}
+
+// mergeRecords replaces one record with the merged one and deletes the rest; when a
+// record already says everything, the others are only deleted.
+func mergeRecords(domain string, records []string, merged string) []finding.FixRecord {
+	keep := 0
+	for i, r := range records {
+		if r == merged {
+			keep = i
+		}
+	}
+	var out []finding.FixRecord
+	if records[keep] != merged {
+		out = append(out, finding.FixRecord{Action: finding.Replace, Name: domain, Type: "TXT", Replaces: records[keep], Value: merged})
+	}
+	for i, r := range records {
+		if i != keep {
+			out = append(out, finding.FixRecord{Action: finding.Delete, Name: domain, Type: "TXT", Replaces: r})
+		}
+	}
+	return out
+}
+
+// dropTerms returns record without the terms at the given indices, the rest kept as
+// written; "" when nothing is dropped or the result does not parse.
+func dropTerms(record string, drop map[int]bool) string {
+	if len(drop) == 0 {
+		return ""
+	}
+	words := []string{record[:len("v=spf1")]}
+	for i, raw := range rawTerms(record) {
+		if !drop[i] {
+			words = append(words, raw)
+		}
+	}
+	out := strings.Join(words, " ")
+	if _, err := Parse(out); err != nil {
+		return ""
+	}
+	return out
+}
+
+// dropVoidTerms removes, from the records the domain's owner controls, the a and
+// exists terms that name a host without any address: such a term matches no client,
+// so removing it changes no result but the void count (RFC 7208 §4.6.4). An a term
+// whose host has only AAAA (or only A) stays: it still matches one family. It returns
+// one replace per record changed and the void lookups removed.
+func dropVoidTerms(root *Node, domain string, topChain map[*Node]bool) ([]finding.FixRecord, int) {
+	var out []finding.FixRecord
+	removed := 0
+	visit(root, func(n *Node) {
+		if n.parsed == nil || !owned(n.Domain, domain) || correct(n, topChain[n]) != nil {
+			return
+		}
+		drop := map[int]bool{}
+		gone := 0
+		for i, t := range n.parsed.Terms {
+			f := n.facts[i]
+			if f == nil || f.err != nil || hasMacro(t.Domain) {
+				continue
+			}
+			switch {
+			case t.Mechanism == MechA && len(f.void4) > 0 && len(f.void6) > 0,
+				t.Mechanism == MechExists && len(f.void4) > 0:
+				drop[i] = true
+				gone += len(f.void4)
+			}
+		}
+		if fixed := dropTerms(n.Record, drop); fixed != "" {
+			out = append(out, replaceRecord(n.Domain, n.Record, fixed)...)
+			removed += gone
+		}
+	})
+	return out, removed
 }

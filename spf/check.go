@@ -65,6 +65,7 @@ type config struct {
 	selfTest []netip.Addr
 	sender   string
 	type99   func(ctx context.Context, name string) ([]string, error)
+	hints    func(ctx context.Context) []string
 }
 
 // WithHELO sets the HELO/EHLO name, the value of the %{h} macro.

@@ -80,3 +80,30 @@ func escapeTXT(s string) string {
 	}
 	return b.String()
 }
+
+// FuzzSuggest: the typo corrector never panics; a record it corrects parses, and
+// correcting it again changes nothing.
+func FuzzSuggest(f *testing.F) {
+	for _, s := range []string{
+		"v=spf1 include=_spf.example.com -all", "V=SPF1 ip:192.0.2.1 ~all;", `"v=spf1.0 a:192.0.2.1 +all"`,
+		"v=spf1 redirect:_spf.example.com", "v=spf1 mx - all exp:x.example.com", "v=spf1 ip4: 2001:db8::1 -all.",
+		"spf2.0/pra mx -all", "v=spf1 inlcude:x.example.com \u2013all",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rec string) {
+		got, changes := spf.Suggest(rec)
+		if len(changes) == 0 {
+			if got != rec {
+				t.Fatalf("no changes but %q became %q", rec, got)
+			}
+			return
+		}
+		if _, err := spf.Parse(got); err != nil {
+			t.Fatalf("Suggest(%q) = %q, which does not parse: %v", rec, got, err)
+		}
+		if again, more := spf.Suggest(got); len(more) > 0 {
+			t.Fatalf("Suggest is not idempotent: %q -> %q -> %q (%v)", rec, got, again, more)
+		}
+	})
+}
