@@ -2,6 +2,7 @@ package spf
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -285,6 +286,12 @@ func (a *auditor) recommend(ctx context.Context, domain string, cfg *config) (re
 			notes = append(notes, p.Note)
 			continue
 		}
+		// The table is dated: an include whose target publishes no SPF record would
+		// make the suggested record a permerror (RFC 7208 §5.2), so it is checked first.
+		if !publishesSPF(ctx, a.r, p.SPF) {
+			notes = append(notes, fmt.Sprintf("%s's include %s publishes no SPF record now: take the include from %s's current documentation", p.Name, p.SPF, p.Name))
+			continue
+		}
 		terms = append(terms, "include:"+p.SPF)
 	}
 	if null && len(terms) == 0 && len(cfg.selfTest) == 0 {
@@ -314,6 +321,21 @@ func (a *auditor) recommend(ctx context.Context, domain string, cfg *config) (re
 		r.why += " " + strings.Join(notes, ". ") + "."
 	}
 	return r, true
+}
+
+// publishesSPF reports whether name has exactly one SPF record.
+func publishesSPF(ctx context.Context, r Resolver, name string) bool {
+	txts, err := r.LookupTXT(ctx, name)
+	if err != nil {
+		return false
+	}
+	n := 0
+	for _, t := range txts {
+		if IsSPF(t) {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // covered reports whether ip passes record published at domain.
