@@ -62,4 +62,6 @@ const (
 	CodeListUnsubscribeNotSigned = "dkim.list-unsubscribe-not-signed"
 	CodeNotAligned               = "dkim.not-aligned"
 	CodeAlignedPass              = "dkim.aligned-pass"
+	CodeTimeout                  = "dkim.timeout"
+	CodeHeaderTooLarge           = "dkim.header-too-large"
 )
