@@ -394,3 +394,16 @@ func TestReadErrorIsAnError(t *testing.T) {
 	_, err := Scan(context.Background(), failingReader{})
 	require.ErrorIs(t, err, ErrRead)
 }
+
+func TestFoldedHeadersAreReadWhole(t *testing.T) {
+	t.Run("a field folded over 200,000 lines is unfolded and still judged", func(t *testing.T) {
+		// The name is split across folds only between parameters, as RFC 5322 §2.2.3
+		// allows; the value is then read whole.
+		folds := strings.Repeat("\r\n ;", 200000)
+		msg := message(rawAttachment("Content-Type: application/octet-stream"+folds+" name=\"invoice.exe\"\r\nContent-Disposition: attachment;"+folds+" filename=\"invoice.exe\"\r\n", pdfBytes))
+		res := scan(t, msg)
+		require.Len(t, res.Attachments, 1)
+		assert.Contains(t, res.Attachments[0].Names, "invoice.exe")
+		assert.True(t, res.Rejected())
+	})
+}
