@@ -3,7 +3,6 @@ package dkim
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strconv"
@@ -30,7 +29,7 @@ func fromDomain(fields []header.Field) (string, error) {
 	default:
 		return "", fmt.Errorf("the message has %d From header fields", len(from))
 	}
-	addrs, err := mail.ParseAddressList(from[0].Value())
+	addrs, err := header.Addresses(from[0].Value())
 	if err != nil {
 		return "", fmt.Errorf("the From header field cannot be parsed: %v", err)
 	}

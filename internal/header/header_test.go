@@ -124,3 +124,27 @@ func BenchmarkReadFolded(b *testing.B) {
 		})
 	}
 }
+
+func TestAddresses(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"ASCII", "Alice <alice@example.com>", "alice@example.com"},
+		{"raw UTF-8 display name (RFC 6532)", "Jöse Müller <jose@example.com>", "jose@example.com"},
+		{"raw UTF-8 address (RFC 6532)", "josé@exämple.com", "josé@exämple.com"},
+		{"raw Latin-1 display name", "Jos\xe9 M\xfcller <jose@example.com>", "jose@example.com"},
+		{"raw Latin-1 in a quoted display name", "\"M\xfcller, Jos\xe9\" <jose@example.com>", "jose@example.com"},
+		{"an encoded word in a charset net/mail does not know", "=?iso-8859-2?q?J=F3zef?= <jozef@example.pl>", "jozef@example.pl"},
+		{"an encoded word in an unknown charset", "=?x-unknown?b?AAE=?= <a@example.com>", "a@example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, err := Addresses(tt.in)
+			require.NoError(t, err)
+			require.Len(t, list, 1)
+			assert.Equal(t, tt.want, list[0].Address)
+		})
+	}
+	_, err := Addresses("not an address")
+	assert.Error(t, err)
+}
