@@ -74,7 +74,9 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), dkimAlignment(ctx, cfg, from), WithResolver(cfg.resolver))
+		aligned, wait := dkimAlignment(ctx, cfg, from)
+		defer wait()
+		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), aligned, WithResolver(cfg.resolver))
 	}()
 	go func() {
 		defer wg.Done()
@@ -115,17 +117,27 @@ func section(f *os.File) io.Reader {
 }
 
 // dkimAlignment returns the From domain's DKIM alignment rule from its DMARC record
-// (adkim=, RFC 9989 §4.7), or nil (relaxed) when there is none or it cannot be read.
-func dkimAlignment(ctx context.Context, cfg *config, from string) func(string, string) bool {
+// (adkim=, RFC 9989 §4.7); relaxed when there is none or it cannot be read. The
+// record is looked up in the background and waited for only when a signature passes,
+// so the lookup does not hold up the key lookups or the body hash; wait returns once
+// the lookup is over.
+func dkimAlignment(ctx context.Context, cfg *config, from string) (aligned func(string, string) bool, wait func()) {
 	if from == "" {
-		return nil
+		return nil, func() {}
 	}
-	disc, err := dmarc.Discover(ctx, cfg.resolver, from)
-	if err != nil || disc.RFC9989.Record == nil {
-		return nil
+	mode := dmarc.Relaxed
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if disc, err := dmarc.Discover(ctx, cfg.resolver, from); err == nil && disc.RFC9989.Record != nil {
+			mode = disc.RFC9989.Record.DKIMAlignment
+		}
+	}()
+	aligned = func(fromDomain, signingDomain string) bool {
+		<-done
+		return dmarc.Aligned(fromDomain, signingDomain, mode)
 	}
-	mode := disc.RFC9989.Record.DKIMAlignment
-	return func(fromDomain, signingDomain string) bool { return dmarc.Aligned(fromDomain, signingDomain, mode) }
+	return aligned, func() { <-done }
 }
 
 func worstStatus(checks []*Check) Status {
@@ -250,13 +262,13 @@ func readFields(r io.Reader) (fields []header.Field, why string, err error) {
 		return nil, "", err
 	}
 	fields = sec.Fields
-	if len(fields) > 0 && strings.HasPrefix(fields[0].Raw, "From ") {
+	if len(fields) > 0 && header.IsMboxSeparator(fields[0].Raw) {
 		fields = fields[1:]
 	}
 	for i, f := range fields {
-		if !validField(f) {
+		if !header.IsField(f.Raw) {
 			if i == 0 {
-				return nil, fmt.Sprintf("its first line %.40q is not a header field", firstLine(f.Raw)), nil
+				return nil, fmt.Sprintf("its first line %.24q is not a header field", firstLine(f.Raw)), nil
 			}
 			return fields[:i], "", nil
 		}
@@ -268,21 +280,6 @@ func readFields(r io.Reader) (fields []header.Field, why string, err error) {
 		return nil, "it has no header fields", nil
 	}
 	return fields, "", nil
-}
-
-// validField reports whether the field starts with a field name and a colon.
-func validField(f header.Field) bool {
-	name, _, ok := strings.Cut(f.Raw, ":")
-	name = strings.TrimRight(name, " \t")
-	if !ok || name == "" {
-		return false
-	}
-	for i := range len(name) {
-		if c := name[i]; c < 33 || c > 126 {
-			return false
-		}
-	}
-	return true
 }
 
 func firstLine(s string) string {

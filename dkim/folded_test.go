@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -103,4 +104,54 @@ func BenchmarkVerifyFoldedHeader(b *testing.B) {
 			}
 		})
 	}
+}
+
+// cancelAfter cancels a context once n bytes have been read through it.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		c.cancel()
+	}
+	p = p[:min(len(p), max(c.n, 1))]
+	n, err := c.r.Read(p)
+	c.n -= n
+	return n, err
+}
+
+func TestVerifyMessageStopsAtTheDeadline(t *testing.T) {
+	r := edResolver(t)
+	signed := sign(t, "From: Alice <alice@example.com>\r\n\r\n"+strings.Repeat("a line of the body\r\n", 100000),
+		withKey(edPrivate), withSelector("ed"))
+	hdrLen := strings.Index(signed, "\r\n\r\n") + 4
+	t.Run("the context ending while the body is hashed leaves the signature unknown", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		res, err := VerifyMessage(ctx, r, &cancelAfter{r: strings.NewReader(signed), n: hdrLen + 1000, cancel: cancel})
+		require.NoError(t, err)
+		require.Len(t, res.Signatures, 1)
+		s := res.Signatures[0]
+		assert.Equal(t, TempError, s.Result)
+		assert.Equal(t, ReasonTimeout, s.Reason)
+		require.Equal(t, []string{CodeTimeout}, codes(res.AllFindings()))
+		assert.True(t, res.AllFindings()[0].Incomplete)
+	})
+	t.Run("the context ending inside the header says the header was not read", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		res, err := VerifyMessage(ctx, r, &cancelAfter{r: strings.NewReader(signed), n: 10, cancel: cancel})
+		require.NoError(t, err)
+		require.Equal(t, []string{CodeTimeout}, codes(res.AllFindings()))
+		assert.Contains(t, res.Findings[0].Message, "before the whole header was read")
+		assert.True(t, res.Findings[0].Incomplete)
+	})
+	t.Run("without a deadline the same message passes", func(t *testing.T) {
+		res, err := VerifyMessage(context.Background(), r, strings.NewReader(signed))
+		require.NoError(t, err)
+		assert.Equal(t, Pass, res.Signatures[0].Result, res.Signatures[0].Detail)
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -124,4 +125,53 @@ func readLine(br *bufio.Reader, buf *[]byte, max int64) ([]byte, error) {
 		}
 		return (*buf)[start:], err
 	}
+}
+
+// IsField reports whether line starts a header field: RFC 5322 §2.2, a field name
+// of printable US-ASCII characters other than the colon, then the colon; §4.5.3 (the
+// obsolete syntax, which receivers still accept) allows spaces or tabs before it.
+func IsField(line string) bool {
+	name, _, ok := strings.Cut(line, ":")
+	name = strings.TrimRight(name, " \t")
+	if !ok || name == "" {
+		return false
+	}
+	for i := range len(name) {
+		if c := name[i]; c < 33 || c > 126 {
+			return false
+		}
+	}
+	return true
+}
+
+// IsMboxSeparator reports whether line is the "From " line that starts a message in
+// an mbox file: file framing, not part of the message (RFC 4155).
+func IsMboxSeparator(line string) bool { return strings.HasPrefix(line, "From ") }
+
+// Sniff says why the input buffered in br is not an RFC 5322 message, judging by
+// its first line (after an mbox separator), or returns "" when it starts like one.
+// Nothing is consumed.
+func Sniff(br *bufio.Reader) string {
+	b, _ := br.Peek(br.Size())
+	if len(b) == 0 {
+		return "it is empty"
+	}
+	first := nextLine(&b)
+	if IsMboxSeparator(first) && len(b) > 0 {
+		first = nextLine(&b)
+	}
+	switch {
+	case first == "":
+		return "it has no header fields"
+	case !IsField(first):
+		return fmt.Sprintf("its first line %.24q is not a header field", first)
+	}
+	return ""
+}
+
+// nextLine cuts the first line off *b, without its line ending.
+func nextLine(b *[]byte) string {
+	line, rest, _ := bytes.Cut(*b, []byte("\n"))
+	*b = rest
+	return string(bytes.TrimSuffix(line, []byte("\r")))
 }
