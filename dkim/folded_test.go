@@ -155,3 +155,17 @@ func TestVerifyMessageStopsAtTheDeadline(t *testing.T) {
 		assert.Equal(t, Pass, res.Signatures[0].Result, res.Signatures[0].Detail)
 	})
 }
+
+func TestVerifierHeaderKeepsWhatGoMsgauthWouldPick(t *testing.T) {
+	// go-msgauth picks "ſubject" (U+017F) for h=subject, by strings.EqualFold; the
+	// header it is handed must keep that field so the result is the same.
+	r := edResolver(t)
+	signed := sign(t, "From: Alice <alice@example.com>\r\n\u017fubject: hi\r\n\r\nHello.\r\n", withKey(edPrivate), withSelector("ed"),
+		withHeaders("From", "Subject"))
+	res, err := VerifyMessage(context.Background(), r, strings.NewReader(signed))
+	require.NoError(t, err)
+	assert.Equal(t, Pass, res.Signatures[0].Result, res.Signatures[0].Detail)
+	res, err = VerifyMessage(context.Background(), r, strings.NewReader(strings.Replace(signed, "hi", "ho", 1)))
+	require.NoError(t, err)
+	assert.Equal(t, ReasonBadSignature, res.Signatures[0].Reason, "the field was hashed")
+}

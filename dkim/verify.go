@@ -321,13 +321,17 @@ func verifierHeader(fields []header.Field, tags []sigTags) (hdr []byte, ok bool)
 	for _, f := range fields {
 		name := strings.ToLower(f.Name)
 		isSig := name == "dkim-signature"
-		if !named[name] && !(isSig && sigs <= MaxSignatures) {
+		// go-msgauth matches names with strings.EqualFold, under which a non-ASCII
+		// name can equal an ASCII one ("ſubject", with U+017F) that ToLower does not
+		// give: such a field, invalid anyway (RFC 5322 §3.6.8), is always handed over.
+		nonASCII := strings.ContainsFunc(name, func(r rune) bool { return r >= utf8.RuneSelf })
+		if !named[name] && !nonASCII && !(isSig && sigs <= MaxSignatures) {
 			if isSig {
 				sigs++
 			}
 			continue
 		}
-		folded := simple[name] || isSig && sigs < len(tags) && sigs < MaxSignatures && headerCanon(tags[sigs]) == "simple"
+		folded := simple[name] || nonASCII || isSig && sigs < len(tags) && sigs < MaxSignatures && headerCanon(tags[sigs]) == "simple"
 		if isSig {
 			sigs++
 		}
