@@ -164,8 +164,11 @@ func (m *MessageResult) AllFindings() []Finding {
 
 // VerifyMessage verifies every DKIM-Signature on the message in r (RFC 5322 text,
 // CRLF or LF line ends) and judges alignment with the From domain (WithAlignment sets
-// the rule). Keys are fetched through res and linted like LookupKey's. The error is
-// only for a message that cannot be read.
+// the rule). Keys are fetched through res and linted like LookupKey's. The body is
+// streamed, so a message of any size is verified in memory bounded by its header
+// (MaxHeaderSize). When ctx ends first, the signatures not yet verified are reported
+// temperror, ReasonTimeout, with dkim.timeout (Incomplete). The error is only for a
+// message that cannot be read.
 func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Option) (*MessageResult, error) {
 	c := newConfig(opts)
 	in := &ctxReader{r: r, ctx: ctx}
