@@ -45,8 +45,10 @@ func WithAttachmentOptions(opts ...attachments.Option) Option {
 // enforce RFC 5322 (one From, a Date, a Message-ID, no repeated single-use fields), its
 // DKIM signatures with alignment judged by the From domain's DMARC adkim=, and its
 // attachments against the receivers' blocked types. The message is spooled to a
-// temporary file (always removed), so a large message is not held in memory whole.
-// The error is set only when the message cannot be read at all.
+// temporary file (always removed), and every check streams from it, so memory does
+// not grow with the message. The time limit (WithTimeout, or ctx's deadline) bounds
+// every check; a check it stops is reported with Incomplete findings, not as an
+// error. The error is set only when the message cannot be read at all.
 func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageReport, error) {
 	start := time.Now()
 	cfg, err := buildConfig(opts)
