@@ -41,8 +41,13 @@ func CheckAttachments(ctx context.Context, r io.Reader, opts ...Option) (*Check,
 // that no selected receiver acts on (an executable named .pdf sent to a receiver that
 // only reads names) is suspicious, not a rejection.
 func attachmentsStatus(res *attachments.Result) Status {
-	if res.Rejected() {
+	if res.Rejected() || res.NotMessage != "" {
 		return StatusFail
+	}
+	for _, f := range res.Findings {
+		if f.Incomplete { // the time limit: what was not inspected is unknown
+			return StatusError
+		}
 	}
 	for _, f := range res.Findings {
 		if f.Severity.Rank() >= Warning.Rank() {
@@ -58,6 +63,9 @@ func attachmentsStatus(res *attachments.Result) Status {
 }
 
 func attachmentsSummary(res *attachments.Result) string {
+	if res.NotMessage != "" {
+		return "This is not a message: " + res.NotMessage + "."
+	}
 	files, inside := 0, 0
 	var count func(as []attachments.Attachment, in bool)
 	count = func(as []attachments.Attachment, in bool) {

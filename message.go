@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/mailcheck/mailcheck/attachments"
+	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/header"
 )
 
 // MessageReport is the pre-send check of one message: what a receiver will make of its
@@ -43,8 +45,10 @@ func WithAttachmentOptions(opts ...attachments.Option) Option {
 // enforce RFC 5322 (one From, a Date, a Message-ID, no repeated single-use fields), its
 // DKIM signatures with alignment judged by the From domain's DMARC adkim=, and its
 // attachments against the receivers' blocked types. The message is spooled to a
-// temporary file (always removed), so a large message is not held in memory whole.
-// The error is set only when the message cannot be read at all.
+// temporary file (always removed), and every check streams from it, so memory does
+// not grow with the message. The time limit (WithTimeout, or ctx's deadline) bounds
+// every check; a check it stops is reported with Incomplete findings, not as an
+// error. The error is set only when the message cannot be read at all.
 func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageReport, error) {
 	start := time.Now()
 	cfg, err := buildConfig(opts)
@@ -72,7 +76,9 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), dkimAlignment(ctx, cfg, from), WithResolver(cfg.resolver))
+		aligned, wait := dkimAlignment(ctx, cfg, from)
+		defer wait()
+		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), aligned, WithResolver(cfg.resolver))
 	}()
 	go func() {
 		defer wg.Done()
@@ -113,17 +119,27 @@ func section(f *os.File) io.Reader {
 }
 
 // dkimAlignment returns the From domain's DKIM alignment rule from its DMARC record
-// (adkim=, RFC 9989 §4.7), or nil (relaxed) when there is none or it cannot be read.
-func dkimAlignment(ctx context.Context, cfg *config, from string) func(string, string) bool {
+// (adkim=, RFC 9989 §4.7); relaxed when there is none or it cannot be read. The
+// record is looked up in the background and waited for only when a signature passes,
+// so the lookup does not hold up the key lookups or the body hash; wait returns once
+// the lookup is over.
+func dkimAlignment(ctx context.Context, cfg *config, from string) (aligned func(string, string) bool, wait func()) {
 	if from == "" {
-		return nil
+		return nil, func() {}
 	}
-	disc, err := dmarc.Discover(ctx, cfg.resolver, from)
-	if err != nil || disc.RFC9989.Record == nil {
-		return nil
+	mode := dmarc.Relaxed
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if disc, err := dmarc.Discover(ctx, cfg.resolver, from); err == nil && disc.RFC9989.Record != nil {
+			mode = disc.RFC9989.Record.DKIMAlignment
+		}
+	}()
+	aligned = func(fromDomain, signingDomain string) bool {
+		<-done
+		return dmarc.Aligned(fromDomain, signingDomain, mode)
 	}
-	mode := disc.RFC9989.Record.DKIMAlignment
-	return func(fromDomain, signingDomain string) bool { return dmarc.Aligned(fromDomain, signingDomain, mode) }
+	return aligned, func() { <-done }
 }
 
 func worstStatus(checks []*Check) Status {
@@ -140,8 +156,10 @@ func worstStatus(checks []*Check) Status {
 // singleFields may appear at most once in a message (RFC 5322 §3.6, the table's "1").
 var singleFields = []string{"Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-Id", "In-Reply-To", "References", "Subject"}
 
-// maxHeaderBytes bounds the header section read for the header check.
-const maxHeaderBytes = 1 << 20
+// maxHeaderBytes bounds the header section read for the header check: the DKIM
+// check's bound, far above what receivers keep (Postfix's header_size_limit is
+// 100 KB by default).
+const maxHeaderBytes = dkim.MaxHeaderSize
 
 // checkHeaders judges the header section and returns the From domain.
 func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
@@ -149,14 +167,22 @@ func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 	add := func(code Code, sev Severity, ref, msg, fix string) {
 		fs = append(fs, Finding{Code: code, Severity: sev, Ref: ref, Message: msg, Fix: fix})
 	}
-	tp := textproto.NewReader(bufio.NewReader(io.LimitReader(r, maxHeaderBytes)))
-	h, err := tp.ReadMIMEHeader()
-	if err != nil && len(h) == 0 {
+	fields, why, err := readFields(r)
+	if err != nil {
+		// The spool is a local file: a read error here is rare and not the message's
+		// fault, but it still leaves the header unjudged.
+		why = fmt.Sprintf("it could not be read (%v)", err)
+	}
+	if why != "" {
 		add(CodeMessageUnparseable, Error, "RFC 5322 §2.2",
-			fmt.Sprintf("The header section cannot be read (%v): receivers will reject the message.", err),
+			fmt.Sprintf("This is not an RFC 5322 message: %s, so receivers will reject it.", why),
 			"Generate the message with a mail library; each header field is \"Name: value\" and a blank line ends the header.")
 		c := &Check{ID: "headers", Status: statusOf(fs), Summary: "The header cannot be read.", Findings: fs}
 		return c, ""
+	}
+	h := textproto.MIMEHeader{}
+	for _, f := range fields {
+		h.Add(f.Name, f.Value())
 	}
 	for _, name := range singleFields {
 		if n := len(h.Values(name)); n > 1 {
@@ -171,7 +197,7 @@ func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 		add(CodeMessageFromMissing, Error, "RFC 5322 §3.6.2", "The message has no From field: receivers reject it and DMARC cannot apply.",
 			"Add a From field with one address in your domain.")
 	case len(froms) == 1:
-		list, err := mail.ParseAddressList(froms[0])
+		list, err := header.Addresses(froms[0])
 		switch {
 		case err != nil:
 			add(CodeMessageFromInvalid, Error, "RFC 5322 §3.4", fmt.Sprintf("The From field %q cannot be parsed: %v.", froms[0], err),
@@ -217,4 +243,48 @@ func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
 		summary = fmt.Sprintf("%d header problem(s).", len(fs))
 	}
 	return &Check{ID: "headers", Status: statusOf(fs), Summary: summary, Findings: fs}, from
+}
+
+// readFields reads the header section the way receivers read it, and says why it is
+// not a message header when it is not one. RFC 5322 §2.2: a header field is a name
+// of printable US-ASCII characters other than the colon, then a colon (§4.5.3 of
+// the obsolete syntax allows spaces before it); its body may hold raw UTF-8
+// (RFC 6532) or, from older software, other 8-bit bytes, which receivers accept. A
+// first line that is not a field (empty input, a binary file, random bytes) means the
+// input is not a message. A later line that is neither a field nor a continuation
+// ends the header, as it does at receivers (Postfix's cleanup reads the rest as
+// body). An mbox "From " separator before the first field is skipped: it is file
+// framing, not part of the message.
+func readFields(r io.Reader) (fields []header.Field, why string, err error) {
+	sec, err := header.Read(bufio.NewReader(r), maxHeaderBytes)
+	switch {
+	case errors.Is(err, header.ErrTooLarge):
+		return nil, fmt.Sprintf("the header section is over %d MiB", maxHeaderBytes>>20), nil
+	case err != nil:
+		return nil, "", err
+	}
+	fields = sec.Fields
+	if len(fields) > 0 && header.IsMboxSeparator(fields[0].Raw) {
+		fields = fields[1:]
+	}
+	for i, f := range fields {
+		if !header.IsField(f.Raw) {
+			if i == 0 {
+				return nil, fmt.Sprintf("its first line %.24q is not a header field", firstLine(f.Raw)), nil
+			}
+			return fields[:i], "", nil
+		}
+	}
+	if len(fields) == 0 {
+		if sec.Size == 0 {
+			return nil, "it is empty", nil
+		}
+		return nil, "it has no header fields", nil
+	}
+	return fields, "", nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSuffix(line, "\r")
 }

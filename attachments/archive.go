@@ -186,7 +186,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	lim := l.s.cfg.limits
 	switch {
 	case l.s.ctx.Err() != nil:
-		l.reason = fmt.Sprintf("the time limit of %s was reached", lim.Time)
+		l.reason = "the time limit was reached"
 	case l.n >= lim.NestedBytes:
 		l.reason = fmt.Sprintf("it decompresses to more than %d bytes (limit per nested archive)", lim.NestedBytes)
 	case l.s.decompBytes >= lim.TotalBytes:

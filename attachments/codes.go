@@ -17,6 +17,7 @@ const (
 	CodeMacroDocument      finding.Code = "attachments.macro-document"
 	CodeNameMismatch       finding.Code = "attachments.name-mismatch"
 	CodeNestedArchive      finding.Code = "attachments.nested-archive"
+	CodeNotAMessage        finding.Code = "attachments.not-a-message"
 	CodeNotInspectable     finding.Code = "attachments.not-inspectable"
 	CodeTypeMismatch       finding.Code = "attachments.type-mismatch"
 	CodeWarned             finding.Code = "attachments.warned"

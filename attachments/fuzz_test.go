@@ -12,6 +12,8 @@ func FuzzScan(f *testing.F) {
 	inner := zipBytes(f, zfile{name: "x.js", data: []byte("WScript.Echo(1)")})
 	seeds := []string{
 		"",
+		"\x7fELF\x02\x01\x01\x00",
+		"From alice@example.com Fri Nov 27 14:48:00 2026\r\nSubject: x\r\n\r\nhello",
 		"Subject: x\r\n\r\nhello",
 		message(textPart("hi"), attachment("invoice.exe", "application/octet-stream", peBytes())),
 		message(attachment("a.zip", "application/zip", zipBytes(f, zfile{name: "docs/a.pdf.exe", data: peBytes()}, zfile{name: "in.zip", data: inner}))),
@@ -43,6 +45,13 @@ func FuzzScan(f *testing.F) {
 		}
 		if res.Bytes != int64(len(data)) {
 			t.Fatalf("read %d of %d bytes", res.Bytes, len(data))
+		}
+		if res.NotMessage != "" {
+			// Not a message: nothing to judge, and it says so.
+			if len(res.Receivers) != 0 || len(res.Attachments) != 0 || len(res.Findings) != 1 || res.Findings[0].Code != "attachments.not-a-message" {
+				t.Fatalf("not a message (%s), yet %d verdicts, %d attachments, findings %v", res.NotMessage, len(res.Receivers), len(res.Attachments), res.Findings)
+			}
+			return
 		}
 		if len(res.Receivers) != 4 {
 			t.Fatalf("want a verdict per receiver, got %d", len(res.Receivers))

@@ -68,29 +68,38 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 // endings are accepted; RFC 5322 §2.2.3 folding is undone.
 func readHeader(br *bufio.Reader) header {
 	var h header
+	var value []byte // the unfolded value of h's last field, until the next field
+	flush := func() {
+		if len(h) > 0 {
+			h[len(h)-1].value = string(value)
+		}
+	}
 	size := 0
 	for n := 0; ; n++ {
 		line, err := readLine(br)
 		if len(line) == 0 {
+			flush()
 			return h // the empty line, or end of input
 		}
 		size += len(line)
 		switch {
 		case line[0] == ' ' || line[0] == '\t':
+			// Appended to the value being built, never to a finished string, so a field
+			// folded over many lines costs linear time.
 			if len(h) > 0 && size < maxHeaderBytes {
-				h[len(h)-1].value += " " + string(bytes.TrimSpace(line))
+				value = append(append(value, ' '), bytes.TrimSpace(line)...)
 			}
 		case n == 0 && bytes.HasPrefix(line, []byte("From ")):
 		default:
-			name, value, ok := bytes.Cut(line, []byte(":"))
+			name, v, ok := bytes.Cut(line, []byte(":"))
 			if ok && len(h) < maxFields && size < maxHeaderBytes {
-				h = append(h, field{
-					name:  strings.ToLower(string(bytes.TrimSpace(name))),
-					value: string(bytes.TrimSpace(value)),
-				})
+				flush()
+				h = append(h, field{name: strings.ToLower(string(bytes.TrimSpace(name)))})
+				value = append(value[:0], bytes.TrimSpace(v)...)
 			}
 		}
 		if err != nil {
+			flush()
 			return h
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailcheck/mailcheck/internal/finding"
+	rfc5322 "github.com/mailcheck/mailcheck/internal/header"
 )
 
 // Finding is the module's one diagnostic type.
@@ -167,6 +168,9 @@ type Result struct {
 	Attachments []Attachment `json:"attachments"`
 	// Findings are the diagnostics, most serious first within each file.
 	Findings []Finding `json:"findings"`
+	// NotMessage says why the input is not a message (it is empty, or its first
+	// line is not a header field), in which case there are no verdicts; "" otherwise.
+	NotMessage string `json:"not_message,omitempty"`
 	// Parts is the number of MIME parts seen; Bytes the message size.
 	Parts int   `json:"parts"`
 	Bytes int64 `json:"bytes"`
@@ -201,13 +205,31 @@ func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
 	defer cancel()
 	cr := &countingReader{r: r, ctx: parent}
 	s := &scanner{ctx: ctx, cfg: c, policies: pols}
-	s.walkMessage(bufio.NewReaderSize(cr, 64<<10), "", 0)
-	// The caller's cancellation means "stop": the scan did not run to the end. The
-	// scan's own time limit is a finding instead.
-	if err := parent.Err(); err != nil {
+	br := bufio.NewReaderSize(cr, 64<<10)
+	// A first read cut short by the deadline says nothing about the input.
+	if why := rfc5322.Sniff(br); why != "" && ctx.Err() == nil {
+		// Empty input, a binary, random bytes: there is nothing to judge, and "no
+		// attachment, accepted" would be wrong.
+		s.res.NotMessage = why
+		s.add(Finding{
+			Code: CodeNotAMessage, Severity: finding.Error,
+			Message: "The input is not an RFC 5322 message: " + why + ".",
+			Fix:     "Give the message itself (an .eml file: header fields, an empty line, the body).",
+			Ref:     "RFC 5322 §2.1",
+		})
+		io.Copy(io.Discard, br)
+	} else {
+		s.walkMessage(br, "", 0)
+	}
+	// The caller's cancellation means "stop": the scan did not run to the end. A time
+	// limit, the scan's own or the caller's deadline, is a finding instead: the
+	// report says what was not inspected.
+	if err := parent.Err(); errors.Is(err, context.Canceled) {
 		return Result{}, fmt.Errorf("attachments: scan stopped: %w", err)
 	}
-	if cr.err != nil && !errors.Is(cr.err, io.EOF) {
+	if ctx.Err() != nil {
+		s.expired(fmt.Sprintf("byte %d of the message", cr.n))
+	} else if cr.err != nil && !errors.Is(cr.err, io.EOF) {
 		return Result{}, fmt.Errorf("%w: %w", ErrRead, cr.err)
 	}
 	if s.ioErr != nil {
@@ -216,6 +238,9 @@ func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
 	s.res.Bytes = cr.n
 	s.res.Policies = pols
 	s.judge()
+	if s.res.NotMessage != "" {
+		s.res.Receivers = []Verdict{} // no receiver is asked about what is not a message
+	}
 	if s.res.Findings == nil {
 		s.res.Findings = []Finding{}
 	}
@@ -269,9 +294,10 @@ func (s *scanner) expired(where string) bool {
 	}
 	if !s.timeNoted {
 		s.timeNoted = true
+		// Incomplete: what was not inspected may hold what a receiver rejects.
 		s.add(Finding{
-			Code: CodeArchiveLimit, Severity: finding.Warning,
-			Message:  fmt.Sprintf("Scanning stopped at %s: the time limit of %s was reached, so the rest was not inspected.", where, s.cfg.limits.Time),
+			Code: CodeArchiveLimit, Severity: finding.Warning, Incomplete: true,
+			Message:  fmt.Sprintf("Scanning stopped at %s: the time limit was reached, so the rest was not inspected.", where),
 			Fix:      "Send fewer or smaller archives; receivers give up too and may reject what they cannot scan.",
 			Evidence: &finding.Evidence{Name: where, Detail: s.ctx.Err().Error()},
 		})

@@ -394,3 +394,49 @@ func TestReadErrorIsAnError(t *testing.T) {
 	_, err := Scan(context.Background(), failingReader{})
 	require.ErrorIs(t, err, ErrRead)
 }
+
+func TestFoldedHeadersAreReadWhole(t *testing.T) {
+	t.Run("a field folded over 200,000 lines is unfolded and still judged", func(t *testing.T) {
+		// The name is split across folds only between parameters, as RFC 5322 §2.2.3
+		// allows; the value is then read whole.
+		folds := strings.Repeat("\r\n ;", 200000)
+		msg := message(rawAttachment("Content-Type: application/octet-stream"+folds+" name=\"invoice.exe\"\r\nContent-Disposition: attachment;"+folds+" filename=\"invoice.exe\"\r\n", pdfBytes))
+		res := scan(t, msg)
+		require.Len(t, res.Attachments, 1)
+		assert.Contains(t, res.Attachments[0].Names, "invoice.exe")
+		assert.True(t, res.Rejected())
+	})
+}
+
+func TestDeadlineIsAnIncompleteFinding(t *testing.T) {
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	res, err := Scan(ctx, strings.NewReader(message(attachment("a.pdf", "application/pdf", pdfBytes))))
+	require.NoError(t, err, "a deadline is reported, not an error")
+	require.Equal(t, []string{"attachments.archive-limit"}, codes(res))
+	assert.True(t, res.Findings[0].Incomplete)
+	assert.Contains(t, res.Findings[0].Message, "the time limit was reached")
+}
+
+func TestInputThatIsNotAMessage(t *testing.T) {
+	tests := []struct{ name, in, why string }{
+		{"empty input", "", "it is empty"},
+		{"an ELF header", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00>\x00\r\nName: x\r\n", "is not a header field"},
+		{"a zip file", string(zipBytes(t, zfile{name: "a.exe", data: peBytes()})), "is not a header field"},
+		{"blank lines first", "\r\nSubject: x\r\n", "it has no header fields"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scan(t, tt.in)
+			assert.Contains(t, res.NotMessage, tt.why)
+			assert.Equal(t, []string{"attachments.not-a-message"}, codes(res))
+			assert.Empty(t, res.Receivers, "no receiver verdict on what is not a message")
+			assert.Equal(t, int64(len(tt.in)), res.Bytes)
+		})
+	}
+	t.Run("an mbox From line before the header is a message", func(t *testing.T) {
+		res := scan(t, "From alice@example.com Fri Nov 27 14:48:00 2026\r\n"+message(attachment("a.exe", "application/octet-stream", peBytes())))
+		assert.Empty(t, res.NotMessage)
+		assert.True(t, res.Rejected())
+	})
+}

@@ -65,4 +65,6 @@ const (
 	CodeListUnsubscribeNotSigned finding.Code = "dkim.list-unsubscribe-not-signed"
 	CodeNotAligned               finding.Code = "dkim.not-aligned"
 	CodeAlignedPass              finding.Code = "dkim.aligned-pass"
+	CodeTimeout                  finding.Code = "dkim.timeout"
+	CodeHeaderTooLarge           finding.Code = "dkim.header-too-large"
 )

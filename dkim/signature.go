@@ -1,65 +1,24 @@
 package dkim
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mailcheck/mailcheck/internal/header"
 	"github.com/mailcheck/mailcheck/internal/taglist"
 )
 
-// headerField is one header field as it appears in the message, folds included.
-type headerField struct {
-	name string
-	raw  string // "Name: value" with its CRLFs (or LFs) kept
-}
-
-// value returns the field body unfolded (RFC 5322 §2.2.3: CRLF before WSP removed).
-func (h headerField) value() string {
-	_, v, _ := strings.Cut(h.raw, ":")
-	v = strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(v)
-	return strings.TrimSpace(v)
-}
-
-// readHeader splits the header section into fields, the way the verifier does:
-// a line starting with a space or tab continues the previous field, and the first
-// empty line ends the header. ok is false when no empty line ends it.
-func readHeader(msg []byte) (fields []headerField, ok bool) {
-	for len(msg) > 0 {
-		line := msg
-		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
-			line, msg = msg[:i+1], msg[i+1:]
-		} else {
-			msg = nil
-		}
-		// Like textproto.Reader.ReadLine, which go-msgauth uses: drop one LF and
-		// the CR before it, no more, so both see the same fields.
-		trimmed := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
-		if trimmed == "" {
-			return fields, true
-		}
-		if (trimmed[0] == ' ' || trimmed[0] == '\t') && len(fields) > 0 {
-			fields[len(fields)-1].raw += string(line)
-			continue
-		}
-		name, _, _ := strings.Cut(trimmed, ":")
-		fields = append(fields, headerField{name: strings.TrimSpace(name), raw: string(line)})
-	}
-	return fields, false
-}
-
 // fromDomain returns the domain of the message's author: RFC 7489 §6.6.1 needs exactly
 // one From field with exactly one address to evaluate alignment.
-func fromDomain(fields []headerField) (string, error) {
-	var from []headerField
+func fromDomain(fields []header.Field) (string, error) {
+	var from []header.Field
 	for _, f := range fields {
-		if strings.EqualFold(f.name, "From") {
+		if strings.EqualFold(f.Name, "From") {
 			from = append(from, f)
 		}
 	}
@@ -70,7 +29,7 @@ func fromDomain(fields []headerField) (string, error) {
 	default:
 		return "", fmt.Errorf("the message has %d From header fields", len(from))
 	}
-	addrs, err := mail.ParseAddressList(from[0].value())
+	addrs, err := header.Addresses(from[0].Value())
 	if err != nil {
 		return "", fmt.Errorf("the From header field cannot be parsed: %v", err)
 	}

@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -17,19 +18,23 @@ import (
 
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/finding"
+	"github.com/mailcheck/mailcheck/internal/header"
 )
 
-// Limits that keep a hostile message from costing unbounded memory or time.
+// Limits that keep a hostile message from costing unbounded memory or time. The body
+// is streamed, so its size is not limited: only the header section is held in memory.
 const (
-	// MaxMessageSize is the largest message VerifyMessage reads.
-	MaxMessageSize = 64 << 20
+	// MaxHeaderSize is the largest header section VerifyMessage reads; a message with
+	// a larger one is reported dkim.header-too-large and not verified.
+	MaxHeaderSize = 16 << 20
 	// MaxSignatures is how many DKIM-Signature fields are verified; the rest are
 	// reported as not evaluated.
 	MaxSignatures = 16
+	// maxVerifierCost bounds the work go-msgauth 0.7.0 would do on the header it is
+	// given, in bytes copied or fields compared (see verifierHeader): past it, its
+	// quadratic steps would take minutes, so the signatures are reported unverifiable.
+	maxVerifierCost = 1 << 28
 )
-
-// ErrMessageTooLarge is returned for a message over MaxMessageSize.
-var ErrMessageTooLarge = errors.New("dkim: message too large")
 
 // Outcome is a signature's result, in RFC 8601 §2.7.1 words.
 type Outcome string
@@ -82,6 +87,8 @@ const (
 	ReasonVerifierLimit Reason = "verifier-limit"
 	// ReasonNotEvaluated: over MaxSignatures.
 	ReasonNotEvaluated Reason = "not-evaluated"
+	// ReasonTimeout: the context ended before the signature was verified.
+	ReasonTimeout Reason = "timeout"
 	// ReasonOther: any other verifier error; Detail has its words.
 	ReasonOther Reason = "other"
 )
@@ -157,19 +164,30 @@ func (m *MessageResult) AllFindings() []Finding {
 
 // VerifyMessage verifies every DKIM-Signature on the message in r (RFC 5322 text,
 // CRLF or LF line ends) and judges alignment with the From domain (WithAlignment sets
-// the rule). Keys are fetched through res and linted like LookupKey's. The error is
-// only for a message that cannot be read.
+// the rule). Keys are fetched through res and linted like LookupKey's. The body is
+// streamed, so a message of any size is verified in memory bounded by its header
+// (MaxHeaderSize). When ctx ends first, the signatures not yet verified are reported
+// temperror, ReasonTimeout, with dkim.timeout (Incomplete). The error is only for a
+// message that cannot be read.
 func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Option) (*MessageResult, error) {
 	c := newConfig(opts)
-	msg, err := io.ReadAll(io.LimitReader(r, MaxMessageSize+1))
-	if err != nil {
+	in := &ctxReader{r: r, ctx: ctx}
+	br := bufio.NewReaderSize(in, 64<<10)
+	sec, err := header.Read(br, MaxHeaderSize)
+	out := &MessageResult{Signatures: []*Signature{}}
+	switch {
+	case errors.Is(err, header.ErrTooLarge):
+		out.Findings = append(out.Findings, Finding{
+			Code: CodeHeaderTooLarge, Severity: finding.Warning, Incomplete: true,
+			Message: fmt.Sprintf("The header section is over %d MiB, so its DKIM signatures were not verified.", MaxHeaderSize>>20),
+			Fix:     "Remove the bulk from the header: receivers cap the header size far lower and reject or truncate such messages.",
+			Ref:     "RFC 5322 §2.2",
+		})
+		return out, nil
+	case err != nil:
 		return nil, fmt.Errorf("dkim: reading message: %w", err)
 	}
-	if len(msg) > MaxMessageSize {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, MaxMessageSize)
-	}
-	fields, complete := readHeader(msg)
-	out := &MessageResult{Signatures: []*Signature{}}
+	fields := sec.Fields
 	if d, err := fromDomain(fields); err != nil {
 		out.FromError = err.Error()
 	} else {
@@ -178,11 +196,16 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 
 	var tags []sigTags
 	for _, f := range fields {
-		if strings.EqualFold(f.name, "DKIM-Signature") {
-			st := parseSigTags(f.value())
+		if strings.EqualFold(f.Name, "DKIM-Signature") {
+			st := parseSigTags(f.Value())
 			tags = append(tags, st)
 			out.Signatures = append(out.Signatures, describe(len(out.Signatures), st))
 		}
+	}
+	if in.cut && !sec.Ended {
+		// The header was not read to its end: signatures may be missing.
+		out.Findings = append(out.Findings, timeoutFinding("before the whole header was read"))
+		return out, nil
 	}
 	if len(out.Signatures) == 0 {
 		out.Findings = append(out.Findings, Finding{
@@ -195,27 +218,31 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 	}
 
 	keys := fetchKeys(ctx, res, out.Signatures, tags)
-	if !complete && bytes.HasSuffix(msg, []byte("\n")) {
+	var verifs []*msgauth.Verification
+	var verr error
+	hdr, ok := verifierHeader(fields, tags)
+	switch {
+	case !sec.Ended && len(fields) > 0 && !strings.HasSuffix(fields[len(fields)-1].Raw, "\n"):
+		// The last field has no line break: not a header section (RFC 5322 §2.2), and
+		// go-msgauth stops at it too.
+		verr = errors.New("the header section ends without a line break")
+	case !ok:
+		verr = errVerifierCost
+	default:
 		// RFC 5322 §3.5: the empty line is there only to separate a body; a message
-		// of header fields alone ends after the last field's CRLF, and its body is
-		// empty (RFC 6376 §3.4.3 and §3.4.4 give its canonical forms). go-msgauth
-		// stops with "failed to read header: EOF" without the empty line, so it is
-		// handed one; the body stays empty, so the hashes are unchanged.
-		eol := "\n"
-		if bytes.HasSuffix(msg, []byte("\r\n")) {
-			eol = "\r\n"
+		// of header fields alone has an empty body (RFC 6376 §3.4.3 and §3.4.4 give
+		// its canonical forms). The header handed over always ends with one, and the
+		// body, if any, is streamed from where the header ended.
+		verifs, verr = runVerifier(ctx, res, io.MultiReader(bytes.NewReader(hdr), br), keys)
+		if verr != nil && !errors.Is(verr, msgauth.ErrTooManySignatures) || !matches(verifs, out.Signatures, tags) {
+			// go-msgauth clears Err on the verification that hit an unexpected error, and
+			// its results must line up with the fields read here; when either is in
+			// doubt, nothing it said is trusted.
+			if verr == nil {
+				verr = errors.New("the verifier read the header differently")
+			}
+			verifs = nil
 		}
-		msg = append(msg[:len(msg):len(msg)], eol...)
-	}
-	verifs, verr := runVerifier(ctx, res, msg, keys)
-	if verr != nil && !errors.Is(verr, msgauth.ErrTooManySignatures) || !matches(verifs, out.Signatures, tags) {
-		// go-msgauth clears Err on the verification that hit an unexpected error, and
-		// its results must line up with the fields read here; when either is in
-		// doubt, nothing it said is trusted.
-		if verr == nil {
-			verr = errors.New("the verifier read the header differently")
-		}
-		verifs = nil
 	}
 	now := c.now()
 	for i, s := range out.Signatures {
@@ -223,7 +250,7 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 		if i < len(verifs) {
 			v = verifs[i]
 		}
-		judge(s, tags[i], v, verr, now)
+		judge(s, tags[i], v, verr, in.cut, now)
 		if s.Reason == ReasonBadSignature {
 			s.Detail += whitespaceHint(s, fields)
 		}
@@ -232,6 +259,124 @@ func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Optio
 	c.align(out)
 	out.Findings = append(out.Findings, listUnsubscribeFinding(out, fields)...)
 	return out, nil
+}
+
+// errVerifierCost stands in for go-msgauth's answer when the header would cost it
+// more than maxVerifierCost.
+var errVerifierCost = errors.New("verifier cost")
+
+// ctxReader ends the message early, with io.EOF, once ctx is done, and remembers
+// that it did. An EOF rather than an error, because go-msgauth 0.7.0 leaves its
+// per-signature goroutines blocked forever when its reader fails; at EOF they finish,
+// and what they computed on the cut message is then discarded.
+type ctxReader struct {
+	r   io.Reader
+	ctx context.Context
+	cut bool
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if c.ctx.Err() != nil {
+		c.cut = true
+		return 0, io.EOF
+	}
+	return c.r.Read(p)
+}
+
+func timeoutFinding(when string) Finding {
+	return Finding{
+		Code: CodeTimeout, Severity: finding.Warning, Incomplete: true,
+		Message: "The time limit was reached " + when + ", so the DKIM result is unknown.",
+		Fix:     "Run the check again with a longer --timeout.",
+	}
+}
+
+// verifierHeader builds the header section go-msgauth is given, so that its work is
+// linear in the message. go-msgauth 0.7.0 re-copies a whole field for each of its
+// continuation lines and scans every field for each name in h=, both quadratic. Only
+// what it uses is kept: the DKIM-Signature fields (one past MaxSignatures, so it
+// still says there are too many) and the fields some signature's h= names, in their
+// order, so each signature picks the same instances (RFC 6376 §5.4.2). A field only
+// relaxed canonicalization will read is handed over unfolded, which leaves its
+// canonical form unchanged (RFC 6376 §3.4.2 unfolds first); a field simple
+// canonicalization reads must keep its folds. ok is false when what remains would
+// still cost go-msgauth more than maxVerifierCost.
+func verifierHeader(fields []header.Field, tags []sigTags) (hdr []byte, ok bool) {
+	named := map[string]bool{}  // in some h=
+	simple := map[string]bool{} // in the h= of a signature with simple header canonicalization
+	picks := 0
+	for i, st := range tags {
+		if i >= MaxSignatures {
+			break
+		}
+		// go-msgauth strips every Unicode space from h= and from c= (stripWhitespace).
+		hs := strings.Split(stripUnicodeSpace(st.tags["h"]), ":")
+		picks += len(hs)
+		isSimple := headerCanon(st) == "simple"
+		for _, h := range hs {
+			h = strings.ToLower(h)
+			named[h] = true
+			simple[h] = simple[h] || isSimple
+		}
+	}
+	var cost int64
+	kept, sigs := 0, 0
+	for _, f := range fields {
+		name := strings.ToLower(f.Name)
+		isSig := name == "dkim-signature"
+		// go-msgauth matches names with strings.EqualFold, under which a non-ASCII
+		// name can equal an ASCII one ("ſubject", with U+017F) that ToLower does not
+		// give: such a field, invalid anyway (RFC 5322 §3.6.8), is always handed over.
+		nonASCII := strings.ContainsFunc(name, func(r rune) bool { return r >= utf8.RuneSelf })
+		if !named[name] && !nonASCII && !(isSig && sigs <= MaxSignatures) {
+			if isSig {
+				sigs++
+			}
+			continue
+		}
+		folded := simple[name] || nonASCII || isSig && sigs < len(tags) && sigs < MaxSignatures && headerCanon(tags[sigs]) == "simple"
+		if isSig {
+			sigs++
+		}
+		kept++
+		if !folded || f.Lines == 1 {
+			hdr = appendUnfolded(hdr, f.Raw)
+			continue
+		}
+		cost += int64(f.Lines) * int64(len(f.Raw))
+		hdr = append(hdr, f.Raw...)
+	}
+	cost += int64(picks) * int64(kept)
+	return append(hdr, "\r\n"...), cost <= maxVerifierCost
+}
+
+// appendUnfolded appends the field's lines joined without their line breaks, then
+// CRLF.
+func appendUnfolded(dst []byte, raw string) []byte {
+	for line := range strings.Lines(raw) {
+		line = strings.TrimSuffix(line, "\n")
+		dst = append(dst, strings.TrimSuffix(line, "\r")...)
+	}
+	return append(dst, "\r\n"...)
+}
+
+func stripUnicodeSpace(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// headerCanon is the header canonicalization a signature asks for, read as go-msgauth
+// reads c= (RFC 6376 §3.5: "simple" when absent).
+func headerCanon(st sigTags) string {
+	hc, _, _ := strings.Cut(stripUnicodeSpace(st.tags["c"]), "/")
+	if hc == "" {
+		return "simple"
+	}
+	return hc
 }
 
 // matches reports whether go-msgauth's verifications are one per signature field, in
@@ -345,7 +490,7 @@ func fetchKeys(ctx context.Context, r Resolver, sigs []*Signature, tags []sigTag
 // p=, not the tabs and folds RFC 6376 §3.6.1 allows in a base64string ("whitespace
 // is ignored in this value"). Such keys are valid, and verifying with them must not
 // fail.
-func runVerifier(ctx context.Context, r Resolver, msg []byte, keys map[string]*KeyResult) ([]*msgauth.Verification, error) {
+func runVerifier(ctx context.Context, r Resolver, msg io.Reader, keys map[string]*KeyResult) ([]*msgauth.Verification, error) {
 	lookup := func(name string) ([]string, error) {
 		if kr := keys[strings.ToLower(name)]; kr != nil {
 			switch {
@@ -359,7 +504,7 @@ func runVerifier(ctx context.Context, r Resolver, msg []byte, keys map[string]*K
 		}
 		return r.LookupTXT(ctx, name)
 	}
-	return msgauth.VerifyWithOptions(bytes.NewReader(msg), &msgauth.VerifyOptions{
+	return msgauth.VerifyWithOptions(msg, &msgauth.VerifyOptions{
 		LookupTXT:        lookup,
 		MaxVerifications: MaxSignatures,
 	})
@@ -368,7 +513,7 @@ func runVerifier(ctx context.Context, r Resolver, msg []byte, keys map[string]*K
 // judge sets a signature's outcome. The causes are checked in a fixed order so the
 // reason names the first thing to fix: the field itself, then expiry, then the key,
 // then receiver policy, and only then the cryptography.
-func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now time.Time) {
+func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, cut bool, now time.Time) {
 	set := func(o Outcome, r Reason, detail string) { s.Result, s.Reason, s.Detail = o, r, detail }
 	kr := s.Key
 	switch {
@@ -416,6 +561,10 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 		return
 	}
 	switch {
+	case cut:
+		set(TempError, ReasonTimeout, "the time limit was reached before the body was hashed")
+	case errors.Is(verr, errVerifierCost):
+		set(Neutral, ReasonVerifierLimit, "the header has signed fields folded over so many lines, or h= names so many fields, that go-msgauth would take minutes, so the signature was not checked")
 	case v == nil && verr != nil:
 		set(PermError, ReasonOther, verr.Error())
 	case v == nil:
@@ -453,15 +602,19 @@ func judge(s *Signature, st sigTags, v *msgauth.Verification, verr error, now ti
 // JavaScript \s over the field (nodemailer 8, mailauth 4 on Latin-1-decoded bytes)
 // also turn U+00A0, U+3000 and the like, or any UTF-8 byte 0xA0, into a space, and so
 // sign other data than the message's canonical form.
-func whitespaceHint(s *Signature, fields []headerField) string {
+func whitespaceHint(s *Signature, fields []header.Field) string {
 	if !strings.HasPrefix(s.Canonicalization, "relaxed/") {
 		return ""
 	}
+	signed := map[string]bool{}
+	for _, h := range s.SignedHeaders {
+		signed[strings.ToLower(h)] = true
+	}
 	for _, f := range fields {
-		if !slices.ContainsFunc(s.SignedHeaders, func(h string) bool { return strings.EqualFold(h, f.name) }) {
+		if !signed[strings.ToLower(f.Name)] {
 			continue
 		}
-		v := f.value()
+		v := f.Value()
 		for i, r := range v {
 			var what string
 			switch {
@@ -474,7 +627,7 @@ func whitespaceHint(s *Signature, fields []headerField) string {
 			default:
 				continue
 			}
-			return fmt.Sprintf("; the signed %s field holds %s, which is not whitespace to RFC 6376 §3.4.2 but is to some signers (nodemailer, mailauth): the likely cause", f.name, what)
+			return fmt.Sprintf("; the signed %s field holds %s, which is not whitespace to RFC 6376 §3.4.2 but is to some signers (nodemailer, mailauth): the likely cause", f.Name, what)
 		}
 	}
 	return ""
@@ -555,6 +708,10 @@ func signatureFindings(s *Signature, st sigTags) []Finding {
 		add(CodeSignatureInvalid, finding.Error, "RFC 8301 §3.1",
 			"Sign with rsa-sha256 (and a 2048-bit key).",
 			"The signature by %s uses rsa-sha1, which verifiers must not accept.", s.Domain)
+	case ReasonTimeout:
+		f := timeoutFinding("before the signature by " + s.Domain + " was verified")
+		f.Evidence = ev
+		out = append(out, f)
 	case ReasonSyntax, ReasonKeyUnusable, ReasonOther:
 		add(CodeSignatureInvalid, finding.Error, "RFC 6376 §6.1",
 			"Fix the signer's configuration so it produces a valid signature and a matching key.",
@@ -609,11 +766,11 @@ func (c *config) align(m *MessageResult) {
 
 // listUnsubscribeFinding applies RFC 8058 §4: one-click unsubscribe needs both
 // List-Unsubscribe and List-Unsubscribe-Post covered by a valid DKIM signature.
-func listUnsubscribeFinding(m *MessageResult, fields []headerField) []Finding {
+func listUnsubscribeFinding(m *MessageResult, fields []header.Field) []Finding {
 	var lu, lup bool
 	for _, f := range fields {
-		lu = lu || strings.EqualFold(f.name, "List-Unsubscribe")
-		lup = lup || strings.EqualFold(f.name, "List-Unsubscribe-Post")
+		lu = lu || strings.EqualFold(f.Name, "List-Unsubscribe")
+		lup = lup || strings.EqualFold(f.Name, "List-Unsubscribe-Post")
 	}
 	if !lu && !lup {
 		return nil

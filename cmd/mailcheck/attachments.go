@@ -61,6 +61,9 @@ func attachmentsCommand(e *env) *cli.Command {
 
 // printAttachments prints the receivers' verdicts, then each file as a tree.
 func printAttachments(p *printer, res *attachments.Result) {
+	if res.NotMessage != "" {
+		return // the summary says so; there is nothing to list
+	}
 	p.line("")
 	for _, v := range res.Receivers {
 		mark := p.paint(ansiGreen, "accepts")

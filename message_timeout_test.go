@@ -1,0 +1,67 @@
+package mailcheck_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailcheck/mailcheck"
+	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// incompleteCodes lists the codes of a check's findings marked Incomplete.
+func incompleteCodes(c *mailcheck.Check) []string {
+	var out []string
+	for _, f := range c.Findings {
+		if f.Incomplete {
+			out = append(out, string(f.Code))
+		}
+	}
+	return out
+}
+
+func TestMessageTimeoutIsReported(t *testing.T) {
+	signed, err := os.ReadFile("testdata/dkim/rfc8463-a3.eml")
+	require.NoError(t, err)
+	zone, err := dnscheck.LoadZoneFile("testdata/zones/dkim-rfc8463.zone")
+	require.NoError(t, err)
+
+	t.Run("a DNS server slower than the time limit leaves the DKIM check incomplete, not failed", func(t *testing.T) {
+		srv := dnstest.Start(t, zone)
+		srv.SetLatency(time.Second)
+		rep, err := mailcheck.CheckMessage(context.Background(), strings.NewReader(string(signed)),
+			mailcheck.WithResolver(srv.Resolver(t)), mailcheck.WithTimeout(200*time.Millisecond))
+		require.NoError(t, err, "a time limit is a finding, never an error")
+		t.Logf("elapsed %d ms", rep.ElapsedMS)
+		require.Len(t, rep.Checks, 3)
+		assert.True(t, rep.Incomplete)
+		assert.Equal(t, mailcheck.StatusPass, rep.Checks[0].Status, "the header needs no DNS")
+		dk := rep.Checks[1]
+		assert.Equal(t, mailcheck.StatusError, dk.Status)
+		assert.Contains(t, incompleteCodes(dk), "dkim.dns-error")
+		assert.Equal(t, mailcheck.StatusError, rep.Status)
+	})
+
+	t.Run("a message too large to check in the time limit says which parts were not finished", func(t *testing.T) {
+		// 48 MB of body: neither the body hash nor the attachment scan can finish in
+		// 50 ms, and both must say so rather than pass or fail.
+		var b strings.Builder
+		b.WriteString(strings.Replace(string(signed), "\r\n\r\n", "\r\nMIME-Version: 1.0\r\n\r\n", 1))
+		b.WriteString(strings.Repeat(strings.Repeat("0123456789", 7)+"\r\n", 48<<20/72))
+		rep, err := mailcheck.CheckMessage(context.Background(), strings.NewReader(b.String()),
+			mailcheck.WithResolver(dnscheck.NewZoneResolver(zone)), mailcheck.WithTimeout(50*time.Millisecond))
+		require.NoError(t, err)
+		t.Logf("elapsed %d ms", rep.ElapsedMS)
+		assert.True(t, rep.Incomplete)
+		assert.NotEmpty(t, incompleteCodes(rep.Checks[1]), "DKIM: %v", rep.Checks[1].Findings)
+		assert.Equal(t, []string{"attachments.archive-limit"}, incompleteCodes(rep.Checks[2]))
+		for _, c := range rep.Checks[1:] {
+			assert.Equal(t, mailcheck.StatusError, c.Status, c.ID)
+		}
+	})
+}
