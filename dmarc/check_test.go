@@ -48,7 +48,7 @@ func TestCheckTriggersEachFinding(t *testing.T) {
 		{"a record that does not parse is ignored", "notparsed.example", []string{"dmarc.missing", "dmarc.syntax"}},
 		{"a lower-case version is a syntax error and no record", "lowercase.example", []string{"dmarc.missing", "dmarc.syntax"}},
 		{"a syntax error inside a record is reported with its offset", "syntax.example", []string{"dmarc.syntax"}},
-		{"an invalid policy value is reported", "badvalue.example", []string{"dmarc.invalid-value", "dmarc.missing-p", "dmarc.policy-none"}},
+		{"a misspelt policy is an invalid value, not a missing p", "badvalue.example", []string{"dmarc.invalid-value", "dmarc.policy-none"}},
 		{"a duplicate tag is reported", "dup.example", []string{"dmarc.duplicate-tag"}},
 		{"an unknown tag is reported", "unknown.example", []string{"dmarc.unknown-tag"}},
 		{"a missing p is treated as none", "nop.example", []string{"dmarc.missing-p", "dmarc.policy-none"}},
