@@ -616,16 +616,17 @@ func (c *checker) policyFindings(disc *Discovery, o Outcome, l *Lookup) {
 		}
 	}
 	// The record's own policy for the domain, before t=y.
-	written, tag := rec.Policy, "p"
+	written := rec.Policy
 	if o.Source != AtDomain {
-		written, tag = rec.SubdomainPolicy, "sp"
+		written = rec.SubdomainPolicy
 		if !disc.Exists {
-			written, tag = rec.NonexistentPolicy, "np"
+			written = rec.NonexistentPolicy
 		}
 	}
 	switch {
-	case rec.invalidPolicy(tag, "p"):
-		// A misspelt policy acts as none: dmarc.invalid-value says so and corrects it.
+	case rec.invalidPolicy():
+		// RFC 9989 §4.10.1: a misspelt p, sp or np makes the whole record act as none;
+		// dmarc.invalid-value says so and corrects it.
 	case written == None:
 		f := Finding{
 			Code: CodePolicyNone, Severity: finding.Warning,
