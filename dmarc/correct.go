@@ -94,6 +94,12 @@ func Corrected(txt string) (c Correction, ok bool) {
 		c.add(Syntax, "", "", "", "the record held a line break, which the grammar does not allow (RFC 9989 §4.8); it is now a space")
 	}
 
+	// Controls and non-ASCII bytes first, so that what they hid (",\x80t=") is seen.
+	if clean := printableRecord(s); clean != s {
+		c.add(Syntax, "", "", "", "control or non-ASCII characters are not allowed in a record (RFC 9989 §4.8); they are removed")
+		s = clean
+	}
+
 	// Cut at ";" and, inside a segment, before a known tag that lacks its ";".
 	var segs []string
 	raw := strings.Split(s, ";")
@@ -141,10 +147,6 @@ func Corrected(txt string) (c Correction, ok bool) {
 				c.add(Removed, "", seg, "", "it is not a tag=value pair, so receivers ignore it (RFC 9989 §4.8)")
 				continue
 			}
-		}
-		if clean := printable(value); clean != value {
-			c.add(Syntax, strings.ToLower(name), value, clean, "control or non-ASCII characters are not allowed in a value (RFC 9989 §4.8)")
-			value = clean
 		}
 		parts = append(parts, part{name: name, value: value, written: seg})
 	}
@@ -370,15 +372,15 @@ func cutLoose(seg string) (string, string, bool) {
 	return name, value, true
 }
 
-// printable drops what the grammar does not allow in a value: controls and non-ASCII.
-func printable(s string) string {
+// printableRecord drops every byte the record grammar does not allow anywhere.
+func printableRecord(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == ' ' || c == '\t' || c >= 0x21 && c <= 0x7e && c != ';' {
+		if c := s[i]; c == ' ' || c == '\t' || c >= 0x21 && c <= 0x7e {
 			b.WriteByte(c)
 		}
 	}
-	return strings.Trim(b.String(), " \t")
+	return b.String()
 }
 
 // keywords are the valid values of the keyword tags (RFC 9989 §4.7).
