@@ -154,7 +154,7 @@ func Corrected(txt string) (c Correction, ok bool) {
 	// Find the version tag: a v whose value reads DMARC1 however it is written.
 	vi := -1
 	for i, p := range parts {
-		if strings.EqualFold(p.name, "v") && strings.HasPrefix(strings.ToLower(strings.Join(strings.Fields(p.value), "")), "dmarc") {
+		if v := strings.ToLower(strings.Join(strings.Fields(p.value), "")); strings.EqualFold(p.name, "v") && (strings.HasPrefix(v, "dmarc") || editDistance(v, "dmarc1") <= 2 && len(v) >= 5) {
 			vi = i
 			break
 		}
@@ -183,7 +183,9 @@ func Corrected(txt string) (c Correction, ok bool) {
 		before := len(c.Changes)
 		name := strings.ToLower(p.name)
 		if !isKnownTag(name) {
-			if to, ok := suggestTag(name); ok {
+			// RFC 9989 §4.8: a tag name is ALPHA *(ALPHA / DIGIT / "_"); "p t" is no
+			// misspelt pct but two tags run together, which only the owner can part.
+			if to, ok := suggestTag(name); ok && isTagName(name) {
 				c.add(Typo, to, p.written, to+"="+p.value, "did you mean "+to+"? "+strconv.Quote(p.name)+" is not a DMARC tag, so receivers ignore it (RFC 9989 §4.7)")
 				name = to
 			} else {
@@ -429,6 +431,16 @@ func suggestValue(tag, v string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+func isTagName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || i > 0 && (c >= '0' && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // suggestTag finds the known tag an unknown name was meant to be: within one edit of

@@ -25,6 +25,7 @@ func TestCorrectedKeepsTheOwnersIntent(t *testing.T) {
 			"v=DMARC1; p=quarantine; rua=mailto:d@example.com; adkim=s", nil},
 		{"a lower-case version is a typo of DMARC1",
 			"V=dmarc1; p=none", "v=DMARC1; p=none", []string{"V=dmarc1 → v=DMARC1"}},
+		{"a transposed version is a typo of DMARC1", "v=DMRAC1; p=none", "v=DMARC1; p=none", []string{"v=DMRAC1 → v=DMARC1"}},
 		{"a version with a suffix and a missing semicolon is read as meant",
 			"v=DMARC1.0 p=reject", "v=DMARC1; p=reject", []string{"v=DMARC1.0 → v=DMARC1"}},
 		{"spaces around = and upper-case values are written plainly",
