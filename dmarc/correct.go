@@ -106,7 +106,10 @@ func Corrected(txt string) (c Correction, ok bool) {
 	for i, seg := range raw {
 		trimmed := strings.Trim(seg, " \t")
 		if trimmed == "" {
-			if i > 0 && i < len(raw)-1 {
+			switch {
+			case i == 0 && len(raw) > 1:
+				c.add(Syntax, "", ";", "", "a record starts with v=DMARC1, not with a semicolon (RFC 9989 §4.8)")
+			case i > 0 && i < len(raw)-1:
 				c.add(Syntax, "", ";;", ";", "an empty tag between two semicolons is not allowed (RFC 9989 §4.8)")
 			}
 			continue

@@ -55,6 +55,7 @@ func TestCorrectedKeepsTheOwnersIntent(t *testing.T) {
 		{"an unknown tag that is no typo is removed", "v=DMARC1; p=reject; foo=bar", "v=DMARC1; p=reject", nil},
 		{"a duplicate tag keeps its first value", "v=DMARC1; p=reject; p=none", "v=DMARC1; p=reject", nil},
 		{"a missing p is written as the none receivers apply", "v=DMARC1; rua=mailto:a@example.com", "v=DMARC1; p=none; rua=mailto:a@example.com", nil},
+		{"a leading semicolon is removed", ";v=DMARC1;p=none", "v=DMARC1; p=none", nil},
 		{"leading whitespace is removed", "  v=DMARC1; p=none", "v=DMARC1; p=none", nil},
 		{"a control character is removed", "v=DMARC1; p=none; rua=mailto:a@example.com\x01", "v=DMARC1; p=none; rua=mailto:a@example.com", nil},
 		{"a URI that cannot be repaired is removed", "v=DMARC1; p=none; rua=mailto:a@example.com,bogus", "v=DMARC1; p=none; rua=mailto:a@example.com", nil},
