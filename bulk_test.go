@@ -56,7 +56,7 @@ a.test.              IN TXT "v=spf1 include:_spf.provider.test -all"
 b.test.              IN TXT "v=spf1 include:_spf.provider.test -all"
 _spf.provider.test.  IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
 `))
-	srv.SetFault("_spf.provider.test", dns.TypeTXT, dnstest.Fault{Latency: 400 * time.Millisecond})
+	srv.SetFault("_spf.provider.test", dns.TypeTXT, dnstest.Fault{Latency: 200 * time.Millisecond})
 	r := srv.Resolver(t)
 
 	var wg sync.WaitGroup
@@ -65,11 +65,11 @@ _spf.provider.test.  IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		short, shortErr = mailcheck.CheckSPF(context.Background(), "a.test", mailcheck.WithResolver(r), mailcheck.WithTimeout(100*time.Millisecond))
+		short, shortErr = mailcheck.CheckSPF(context.Background(), "a.test", mailcheck.WithResolver(r), mailcheck.WithTimeout(50*time.Millisecond))
 	}()
 	go func() {
 		defer wg.Done()
-		time.Sleep(20 * time.Millisecond) // ask while a.test's query is in flight
+		time.Sleep(10 * time.Millisecond) // ask while a.test's query is in flight
 		long, longErr = mailcheck.CheckSPF(context.Background(), "b.test", mailcheck.WithResolver(r), mailcheck.WithTimeout(5*time.Second))
 	}()
 	wg.Wait()

@@ -39,3 +39,20 @@ shop.example.com.   A   192.0.2.2
 	// reports: dmarc@example.com mx
 	// info dmarc.inherited
 }
+
+// Corrected keeps the owner's record and fixes what has one reading: here a typo in
+// p, v written last and a report address without its mailto: scheme.
+func ExampleCorrected() {
+	c, ok := dmarc.Corrected("p=rejected; v=DMARC1; sp=quarantine; rua=dmarc@example.com")
+	if !ok {
+		panic("not a DMARC record")
+	}
+	fmt.Println(c.Record)
+	for _, ch := range c.Typos() {
+		fmt.Println(ch.From, "→", ch.To)
+	}
+	// Output:
+	// v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@example.com
+	// p=rejected → p=reject
+	// dmarc@example.com → mailto:dmarc@example.com
+}

@@ -162,7 +162,8 @@ type Record struct {
 	// Issues are the tolerated problems, in record order.
 	Issues []Issue `json:"issues,omitempty"`
 
-	explicit map[string]bool
+	explicit map[string]bool // written with a valid value
+	written  map[string]bool // written at all, valid or not
 }
 
 // tagOrder is the canonical order of the known tags, for String and Settings: v and p
@@ -214,7 +215,7 @@ func Parse(txt string) (*Record, error) {
 	r := &Record{
 		Raw: txt, Policy: None, DKIMAlignment: Relaxed, SPFAlignment: Relaxed,
 		FailureOptions: []string{"0"}, PSD: PSDUnknown, Percent: 100, ReportFormat: "afrf",
-		ReportInterval: 86400, explicit: map[string]bool{},
+		ReportInterval: 86400, explicit: map[string]bool{}, written: map[string]bool{},
 	}
 	if txt != "" && (txt[0] == ' ' || txt[0] == '\t') {
 		// RFC 9989 §4.8: dmarc-record starts with dmarc-version, no whitespace first.
@@ -302,26 +303,54 @@ func (r *Record) issue(code Code, sev Severity, tag, value string, off int, msg,
 }
 
 func (r *Record) invalid(t Tag, want string) {
-	consequence := "receivers use the default instead"
-	ref := "RFC 9989 §4.8"
-	if t.Name == "p" || t.Name == "sp" || t.Name == "np" {
-		// RFC 9989 §4.10.1: an invalid p, sp or np makes the whole record act as p=none
-		// when rua holds a valid URI, and be ignored otherwise.
-		consequence = "receivers then treat the whole record as p=none if rua holds a valid URI, and ignore it otherwise"
-		ref = "RFC 9989 §4.8, §4.10.1"
+	what := fmt.Sprintf("%s=%q is not valid (want %s)", t.Name, t.Value, want)
+	if to, ok := suggestValue(t.Name, strings.ToLower(t.Value)); ok && keywords[t.Name] != nil {
+		what = fmt.Sprintf("%s=%q is a typo: did you mean %s=%s?", t.Name, t.Value, t.Name, to)
 	}
-	r.issue(CodeInvalidValue, finding.Error, t.Name, t.Value, t.Offset,
-		fmt.Sprintf("%s=%q is not valid (want %s); %s", t.Name, t.Value, want, consequence), ref)
+	if t.Name != "p" && t.Name != "sp" && t.Name != "np" {
+		what = withConsequence(what, fmt.Sprintf("receivers use the default, %s=%s", t.Name, r.value(t.Name)))
+	} // p, sp and np get their consequence in finish, once rua is known.
+	r.issue(CodeInvalidValue, finding.Error, t.Name, t.Value, t.Offset, what, "RFC 9989 §4.8")
+}
+
+// withConsequence joins what is wrong and what receivers do about it.
+func withConsequence(what, consequence string) string {
+	if strings.HasSuffix(what, "?") {
+		return what + " Until it is corrected, " + consequence
+	}
+	return what + "; " + consequence
+}
+
+// policyConsequence says what receivers do with a record whose p, sp or np is
+// invalid. RFC 9989 §4.10.1 (and RFC 7489 §6.6.3 step 6 alike): with a valid rua URI
+// the record acts as p=none, so reports still flow; without one, receivers apply no
+// DMARC processing at all. A misspelt p is not a missing p: the tag is there.
+func (r *Record) policyConsequence() {
+	for i, is := range r.Issues {
+		if is.Code != CodeInvalidValue || is.Tag != "p" && is.Tag != "sp" && is.Tag != "np" {
+			continue
+		}
+		if len(r.AggregateURIs) > 0 {
+			r.Issues[i].Message = withConsequence(is.Message, "receivers treat the whole record as p=none (rua holds a valid URI, so reports still arrive)")
+		} else {
+			r.Issues[i].Message = withConsequence(is.Message, "receivers apply no DMARC policy at all: without a valid rua URI the whole record is ignored")
+		}
+		r.Issues[i].Ref = "RFC 9989 §4.8, §4.10.1; RFC 7489 §6.6.3"
+	}
 }
 
 // apply interprets one tag after v. index is its position in r.Tags.
 func (r *Record) apply(t Tag, index int) {
 	if !isKnownTag(t.Name) {
 		// RFC 9989 §4.7: unknown tags MUST be ignored.
-		r.issue(CodeUnknownTag, finding.Warning, t.Name, t.Value, t.Offset,
-			fmt.Sprintf("unknown tag %q is ignored by receivers", t.Name), "RFC 9989 §4.7")
+		msg := fmt.Sprintf("unknown tag %q is ignored by receivers", t.Name)
+		if to, ok := suggestTag(t.Name); ok {
+			msg = fmt.Sprintf("unknown tag %q is a typo: did you mean %s=%s? Receivers ignore %q", t.Name, to, t.Value, t.Name)
+		}
+		r.issue(CodeUnknownTag, finding.Warning, t.Name, t.Value, t.Offset, msg, "RFC 9989 §4.7")
 		return
 	}
+	r.written[t.Name] = true
 	for _, prev := range r.Tags[:index] {
 		if prev.Name == t.Name {
 			r.issue(CodeDuplicateTag, finding.Error, t.Name, t.Value, t.Offset,
@@ -436,7 +465,8 @@ func (r *Record) apply(t Tag, index int) {
 
 // finish fills the fallbacks once all tags are read.
 func (r *Record) finish() {
-	if !r.explicit["p"] {
+	r.policyConsequence()
+	if !r.written["p"] {
 		// RFC 9989 §4.7: a missing p is treated as p=none. RFC 7489 §6.3 made p
 		// REQUIRED, so older receivers ignore the record unless rua is valid.
 		r.issue(CodeMissingP, finding.Warning, "p", "", len(r.Raw),

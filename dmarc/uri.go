@@ -60,8 +60,11 @@ func parseURIList(t Tag) ([]URI, []Issue) {
 		start = i + 1
 		u, err := parseURI(raw)
 		if err != nil {
-			add(CodeInvalidURI, finding.Error, raw, off,
-				fmt.Sprintf("%s URI %q is not valid: %v; receivers skip it", t.Name, raw, err), "RFC 9989 §4.8")
+			msg := fmt.Sprintf("%s URI %q is not valid: %v; receivers skip it", t.Name, raw, err)
+			if fixed, ok := repairURI(raw); ok {
+				msg = fmt.Sprintf("%s URI %q has no scheme: did you mean %s=%s? Until it is corrected, receivers skip it", t.Name, raw, t.Name, fixed)
+			}
+			add(CodeInvalidURI, finding.Error, raw, off, msg, "RFC 9989 §4.8")
 			continue
 		}
 		if u.Size != "" {
@@ -74,6 +77,15 @@ func parseURIList(t Tag) ([]URI, []Issue) {
 				fmt.Sprintf("%s URI %q uses the %s scheme; receivers must support only mailto: and ignore other schemes", t.Name, raw, u.Scheme), "RFC 9989 §4.7")
 		}
 		uris = append(uris, u)
+	}
+	if len(uris) == 0 {
+		kind := "aggregate"
+		if t.Name == "ruf" {
+			kind = "failure"
+		}
+		for i := range issues {
+			issues[i].Message += fmt.Sprintf(", and with no valid URI left in %s no %s reports are sent", t.Name, kind)
+		}
 	}
 	return uris, issues
 }
