@@ -136,7 +136,11 @@ func (s *scorer) dmarcPublish() advice {
 	if s.parked() {
 		// M3AAWG's parked-domain advice: reject everything, for subdomains too; no rua,
 		// since a parked domain has no mailbox to read reports in.
-		const parked = "v=DMARC1; p=reject; sp=reject; np=reject"
+		parked := "v=DMARC1; p=reject; sp=reject; np=reject"
+		if s.receivesMail() {
+			// Still taking mail: it can read reports of who abuses its name.
+			parked += "; rua=mailto:dmarc-reports@" + d
+		}
 		return advice{fmt.Sprintf("Publish _dmarc.%s. TXT %q: a parked domain sends no mail, so all mail claiming to be from it can be rejected.", d, parked),
 			[]FixRecord{{Action: "publish", Name: "_dmarc." + d, Type: "TXT", Value: parked}}}
 	}
@@ -295,6 +299,18 @@ func hasRUAIssue(r *dmarc.Record) bool {
 		}
 	}
 	return false
+}
+
+// receivesMail reports whether the domain takes mail: MX hosts other than a lone
+// null MX (RFC 7505), or an address as implicit MX (RFC 5321 §5.1).
+func (s *scorer) receivesMail() bool {
+	if s.mx == nil {
+		return false
+	}
+	if s.mx.Null && len(s.mx.Hosts) == 1 {
+		return false
+	}
+	return len(s.mx.Hosts) > 0 || s.mx.Implicit && len(s.mx.ImplicitAddresses) > 0
 }
 
 // --- SPF -----------------------------------------------------------------------

@@ -509,6 +509,13 @@ func (c *checker) recordFindings(ctx context.Context, r Resolver, disc *Discover
 			f.FixRecords = []FixRecord{replaceTXT(owner(l), rec.Raw, v)}
 		} else {
 			f.Fix = fmt.Sprintf("Add rua=mailto: with a mailbox at a domain that receives mail; %s itself cannot (%s).", o.PolicyDomain, m.describe(o.PolicyDomain))
+			if o.Policy == Reject {
+				// A domain that takes no mail (a null MX, RFC 7505, or no mail host at all) and rejects all
+				// mail in its name is parked: reports would only show abuse, which
+				// p=reject already stops. Worth knowing, not a weakness.
+				f.Severity = finding.Info
+				f.Message += "; for a domain that takes no mail and rejects all mail in its name (parked), reports are optional"
+			}
 		}
 		c.add(f)
 	}
