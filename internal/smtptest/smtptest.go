@@ -19,6 +19,8 @@ type Options struct {
 	Cert *tls.Certificate
 	// MinVersion and MaxVersion bound the TLS versions the server accepts (0: Go's).
 	MinVersion, MaxVersion uint16
+	// CipherSuites limits the TLS 1.0–1.2 suites the server accepts (nil: Go's).
+	CipherSuites []uint16
 	// Hang sends the banner and then never answers.
 	Hang bool
 	// Banner replaces the greeting line ("220 mx.test ESMTP" by default).
@@ -137,7 +139,7 @@ func (s *Server) serve(c net.Conn) {
 			}
 			w("220 2.0.0 ready")
 			tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{*s.opts.Cert},
-				MinVersion: s.opts.MinVersion, MaxVersion: s.opts.MaxVersion})
+				MinVersion: s.opts.MinVersion, MaxVersion: s.opts.MaxVersion, CipherSuites: s.opts.CipherSuites})
 			if err := tc.Handshake(); err != nil {
 				return
 			}
