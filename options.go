@@ -26,6 +26,8 @@ type config struct {
 	trustAD bool
 	// attachmentOpts configure CheckMessage's attachment scan.
 	attachmentOpts []attachments.Option
+	// transport configures MTA-STS, TLS-RPT, the SMTP probe and BIMI (transport.go).
+	transport transportConfig
 }
 
 // WithResolver makes the check use r (and its cache) instead of a new Resolver on the
@@ -51,6 +53,9 @@ func buildConfig(opts []Option) (*config, error) {
 	}
 	if !slices.Contains(Profiles, c.profile) {
 		return nil, fmt.Errorf("mailcheck: unknown profile %q (want one of %v)", c.profile, Profiles)
+	}
+	if err := c.transport.loadRoots(); err != nil {
+		return nil, err
 	}
 	if c.resolver == nil {
 		r, err := dnscheck.New(dnscheck.Options{})

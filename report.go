@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailcheck/mailcheck/bimi"
+	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/spf"
 )
@@ -63,7 +65,8 @@ func (r *Report) Failed() bool {
 	return false
 }
 
-// CheckDomain runs the MX, SPF, DMARC and DKIM checks concurrently on one shared
+// CheckDomain runs the MX, SPF, DMARC, DKIM and transport (MTA-STS, TLS-RPT, the
+// opt-in SMTP probe, BIMI) checks concurrently on one shared
 // resolver and cache, and scores them. The error is set only when the report could
 // not be made at all (an invalid domain name, no usable resolver); DNS failures are in
 // the report, which is then marked incomplete.
@@ -89,6 +92,11 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 			}
 			return CheckDKIM(ctx, d.ASCII, append(shared, WithSelectors(cfg.selectors...))...)
 		},
+		// Transport (transport.go): beside the others, so only the policy fetch (and the
+		// opt-in SMTP probe) adds time; their DNS questions are the shared cache's.
+		func() (*Check, error) { return checkMTASTS(ctx, cfg, d) },
+		func() (*Check, error) { return checkTLSRPT(ctx, cfg, d) },
+		func() (*Check, error) { return checkSMTP(ctx, cfg, d) },
 	}
 	checks := make([]*Check, len(runs))
 	errs := make([]error, len(runs))
@@ -96,8 +104,11 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	var dnssec dnssecResult
 	var ptrs []ptrResult
 	var unlisted *spf.Unlisted
+	var bimiRes *bimi.Result
+	var bimiErr error
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); bimiRes, bimiErr = bimi.Check(ctx, cfg.resolver, d.ASCII) }()
 	go func() {
 		defer wg.Done()
 		dnssec = dnssecState(ctx, cfg.resolver, d.ASCII, cfg.trustAD, dnscheck.DefaultValidationProbe)
@@ -112,11 +123,13 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
+	for _, err := range append(errs, bimiErr) {
 		if err != nil {
 			return nil, err
 		}
 	}
+	// BIMI is judged on the DMARC facts once both are in: informational, scored nothing.
+	checks = append(checks, bimiCheck(d, bimiRes, detail[*dmarc.Result](&Report{Checks: checks}, "dmarc")))
 	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion}
 	if d.Unicode != d.ASCII {
 		rep.DomainUnicode = d.Unicode

@@ -14,7 +14,7 @@ import (
 
 // ScoringVersion changes whenever a weight, a points rule, a cap or a grade boundary
 // changes, so stored scores can be compared honestly. SCORING.md documents it.
-const ScoringVersion = "2026-12.1"
+const ScoringVersion = "2026-12.2"
 
 // The points an item can earn (SCORING.md).
 const (
@@ -183,7 +183,7 @@ func score(in *scoreInput) {
 		"dmarc":   {s.dmarcRecord(), s.dmarcPolicy(), s.dmarcSubdomains(), s.dmarcReports()},
 		"spf":     {s.spfRecord(), s.spfPolicy(), s.spfLookups()},
 		"dkim":    {s.dkimKey(), s.dkimHygiene()},
-		"mx":      {s.mxRecords(), s.ptr()},
+		"mx":      {s.mxRecords(), s.ptr(), s.mtastsPolicy(), s.tlsrptRecord(), s.smtpTLS()},
 		"hygiene": {s.placement(), s.dnssec()},
 	}
 	// The score is a range: unknown items count 0 for the lower bound and full for the
@@ -213,7 +213,7 @@ func score(in *scoreInput) {
 		rep.ScoreMax = int(math.Round(100 * high / weights))
 	}
 	rep.Score = rep.ScoreMin
-	rep.Caps = s.caps()
+	rep.Caps = append(s.caps(), s.transportCaps()...)
 	for _, c := range rep.Checks {
 		if c.Incomplete() || c.Status == StatusError {
 			rep.Incomplete = true

@@ -66,6 +66,7 @@ func commands(e *env) []*cli.Command {
 		spfCommand(e),
 		dmarcCommand(e),
 		dkimCommand(e),
+		transportCommand(e),
 		attachmentsCommand(e),
 		messageCommand(e),
 		bulkCommand(e),

@@ -9,6 +9,8 @@ import (
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/mtasts"
+	"github.com/mailcheck/mailcheck/smtpprobe"
 	"github.com/mailcheck/mailcheck/spf"
 	"github.com/urfave/cli/v2"
 )
@@ -16,17 +18,18 @@ import (
 // reportFlags are the flags of the full report, on the app (for `mailcheck DOMAIN`)
 // and on the `check` command.
 func reportFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault),
 			Usage: "what to expect (`PROFILE`): default, bulk-sender (Gmail/Yahoo/Microsoft sender rules as a checklist) or parked (sends no mail)"},
 		&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` (repeatable)"},
 		&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` (repeatable): SPF is evaluated for it, and its reverse DNS checked"},
 		&cli.IntFlag{Name: "min-score", Usage: "exit 1 when the score is below `N` (0–100; for CI jobs that watch their domains); exit 3 when DNS failures leave it unknown whether it is"},
 		&cli.BoolFlag{Name: "trust-ad", Usage: "the resolver validates DNSSEC: trust its AD bit without probing (otherwise DNSSEC is scored only when the resolver refuses a name with broken signatures)"},
-	}
+	}, transportFlags()...)
 }
 
-const reportDescription = "Runs the MX, SPF, DMARC and DKIM checks concurrently on one resolver and prints a\n" +
+const reportDescription = "Runs the MX, SPF, DMARC, DKIM and transport (MTA-STS, TLS-RPT, BIMI; the STARTTLS\n" +
+	"probe with --probe-smtp) checks concurrently on one resolver and prints a\n" +
 	"scored report: a grade A–F and a score 0–100 (the weighted mean of the categories DMARC 30,\n" +
 	"SPF 20, DKIM 20, MX and transport 15, DNS hygiene 15; see SCORING.md), each finding with\n" +
 	"its fix, and the changes that gain the most points first. A DNS failure is not a failure:\n" +
@@ -62,6 +65,11 @@ func reportAction(c *cli.Context, e *env) error {
 	if c.Bool("trust-ad") {
 		opts = append(opts, mailcheck.WithTrustAD())
 	}
+	topts, err := transportOptions(c)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, topts...)
 	min, minSet := c.Int("min-score"), c.IsSet("min-score")
 	if minSet && (min < 0 || min > 100) {
 		return usageError("--min-score must be between 0 and 100, not %d", min)
@@ -126,6 +134,10 @@ func checkDetails(c *mailcheck.Check) func(*printer) {
 		return func(p *printer) { printDMARC(p, d) }
 	case *dkim.Result:
 		return func(p *printer) { printDKIMKeys(p, d) }
+	case *mtasts.Result:
+		return func(p *printer) { printMTASTS(p, d) }
+	case *smtpprobe.Result:
+		return func(p *printer) { printSMTPProbe(p, d) }
 	}
 	return nil
 }
