@@ -3,6 +3,7 @@ package mailcheck
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/mailcheck/mailcheck/dkim"
@@ -106,8 +107,10 @@ func (g *Grade) UnmarshalJSON(b []byte) error {
 
 // Cap is a rule that holds the grade at or below MaxGrade whatever the points.
 type Cap struct {
-	MaxGrade Grade  `json:"max_grade"`
-	Reason   string `json:"reason"`
+	MaxGrade Grade `json:"max_grade"`
+	// Item is the item whose fix lifts the cap, when one does.
+	Item   string `json:"item,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // FixItem is one change and the score it would gain.
@@ -117,6 +120,8 @@ type FixItem struct {
 	Title      string      `json:"title"`
 	Fix        string      `json:"fix"`
 	FixRecords []FixRecord `json:"fix_records,omitempty"`
+	// items are every item the entry stands for (several when they fold into one).
+	items []string
 }
 
 // ChecklistState is the state of one bulk-sender requirement.
@@ -242,7 +247,7 @@ func score(in *scoreInput) {
 			}
 		}
 	}
-	rep.FixFirst = fixFirst(rep.Categories, weights)
+	rep.FixFirst = fixFirst(rep.Categories, weights, rep.Caps)
 	if rep.Profile == ProfileBulkSender {
 		rep.Checklist = s.checklist()
 	}
@@ -257,17 +262,19 @@ func gradeOf(score int) Grade {
 	return "F"
 }
 
-// fixFirst ranks every item short of full points by the total score it would add.
-// When a category's first item (its record) earned nothing, the other items of the
-// category are consequences of the same missing or broken record, so they fold into
-// one entry; entries with the same fix text fold too. Among equal gains, a fix that
-// corrects the owner's own record comes first.
-func fixFirst(cats []Category, weights float64) []FixItem {
+// fixFirst ranks the items short of full points: first those whose fix lifts a cap
+// (the worst cap first: they hold the grade down whatever else is fixed), then by the
+// total score each would add. When a category's first item (its record) earned
+// nothing, the other items of the category are consequences of the same missing or
+// broken record, so they fold into one entry; entries with the same fix text fold
+// too. Among equal gains, a fix that corrects the owner's own record comes first.
+func fixFirst(cats []Category, weights float64, caps []Cap) []FixItem {
 	var out []FixItem
 	add := func(f FixItem) {
 		for i := range out {
 			if out[i].Fix == f.Fix {
 				out[i].Gain += f.Gain
+				out[i].items = append(out[i].items, f.items...)
 				return
 			}
 		}
@@ -281,12 +288,13 @@ func fixFirst(cats []Category, weights float64) []FixItem {
 				continue
 			}
 			gain := 100 * float64(cat.Weight) * float64(PointsFull-it.Points) / float64(all) / weights
-			item := FixItem{Item: it.ID, Gain: gain, Title: it.Name, Fix: it.Fix, FixRecords: it.FixRecords}
+			item := FixItem{Item: it.ID, Gain: gain, Title: it.Name, Fix: it.Fix, FixRecords: it.FixRecords, items: []string{it.ID}}
 			switch {
 			case i == 0 && it.Points == PointsNone:
 				base = &item
 			case base != nil:
 				base.Gain += gain
+				base.items = append(base.items, it.ID)
 			case it.Fix != "":
 				add(item)
 			}
@@ -298,7 +306,20 @@ func fixFirst(cats []Category, weights float64) []FixItem {
 	for i := range out {
 		out[i].Gain = math.Round(out[i].Gain*10) / 10
 	}
+	// capOf is the worst grade the entry's item holds the report to ("" for none).
+	capOf := func(f FixItem) Grade {
+		var worst Grade
+		for _, c := range caps {
+			if slices.Contains(f.items, c.Item) && c.MaxGrade > worst {
+				worst = c.MaxGrade
+			}
+		}
+		return worst
+	}
 	sort.SliceStable(out, func(i, j int) bool {
+		if ci, cj := capOf(out[i]), capOf(out[j]); ci != cj {
+			return ci > cj // "F" > "D" > "C" > ""
+		}
 		if out[i].Gain != out[j].Gain {
 			return out[i].Gain > out[j].Gain
 		}

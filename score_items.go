@@ -164,6 +164,20 @@ func (s *scorer) dmarcRecord() Item {
 	return scored(id, "dmarc", name, PointsNone, "No DMARC record applies to the domain.", s.dmarcPublish())
 }
 
+// recordCorrection returns the owner's record corrected when the applied record has
+// errors (a misspelt p=rejected makes receivers apply none): correcting it is the
+// first step for every DMARC item, and one fix folds them in "fix first". Otherwise
+// it returns fix.
+func (s *scorer) recordCorrection(fix advice) advice {
+	if !hasErrorIssue(s.dmarc.Record) {
+		return fix
+	}
+	if own, ok := s.ownRecordFix("dmarc"); ok {
+		return own
+	}
+	return fix
+}
+
 // hasErrorIssue reports an error-severity problem in the record's own text.
 func hasErrorIssue(r *dmarc.Record) bool {
 	for _, is := range r.Issues {
@@ -242,7 +256,7 @@ func (s *scorer) dmarcPolicy() Item {
 	}
 	def := prose(fmt.Sprintf("Once the aggregate reports show all your mail passing, raise the policy: p=reject at _dmarc.%s.", s.dmarc.Discovery.RFC9989.PolicyDomain))
 	return scored(id, "dmarc", name, policyPoints(weaker(bis, legacy)), reason,
-		s.fixOf("dmarc", def, dmarc.CodePolicyNone, dmarc.CodeTesting, dmarc.CodePctPartial))
+		s.recordCorrection(s.fixOf("dmarc", def, dmarc.CodePolicyNone, dmarc.CodeTesting, dmarc.CodePctPartial)))
 }
 
 func (s *scorer) dmarcSubdomains() Item {
@@ -259,7 +273,7 @@ func (s *scorer) dmarcSubdomains() Item {
 	def := prose("Set sp=reject and np=reject (or drop them so they default to p=reject), so nobody can spoof made-up subdomains.")
 	return scored(id, "dmarc", name, policyPoints(weaker(o.SubdomainPolicy, o.NonexistentPolicy)),
 		fmt.Sprintf("Existing subdomains: %s; non-existent subdomains: %s.", o.SubdomainPolicy, o.NonexistentPolicy),
-		s.fixOf("dmarc", def, dmarc.CodeSubdomainPolicyNone))
+		s.recordCorrection(s.fixOf("dmarc", def, dmarc.CodeSubdomainPolicyNone)))
 }
 
 func (s *scorer) dmarcReports() Item {
@@ -668,39 +682,41 @@ func (s *scorer) dnssec() Item {
 
 func (s *scorer) caps() []Cap {
 	caps := []Cap{}
-	add := func(grade Grade, reason string) { caps = append(caps, Cap{MaxGrade: grade, Reason: reason}) }
+	add := func(grade Grade, item, reason string) {
+		caps = append(caps, Cap{MaxGrade: grade, Item: item, Reason: reason})
+	}
 	if s.mx != nil && s.mx.NXDOMAIN {
-		add("F", "The domain does not exist (NXDOMAIN).")
+		add("F", "", "The domain does not exist (NXDOMAIN).")
 	}
 	// Anyone may pass SPF, and with it DMARC through the aligned SPF path: the domain
 	// can be spoofed whatever its DMARC policy says.
 	if s.in.unlisted != nil && s.in.unlisted.PassesEveryone() {
-		add("F", "SPF passes every address (an address no one can send from passes): anyone can send mail that passes SPF and DMARC.")
+		add("F", "spf.policy", "SPF passes every address (an address no one can send from passes): anyone can send mail that passes SPF and DMARC.")
 	} else if s.spf != nil {
 		if wide := s.spf.WideNetworks(); len(wide) > 0 {
-			add("F", fmt.Sprintf("SPF passes networks wider than /%d (IPv4) or /%d (IPv6): %s.", spf.WidestIPv4Prefix, spf.WidestIPv6Prefix, strings.Join(wide, ", ")))
+			add("F", "", fmt.Sprintf("SPF passes networks wider than /%d (IPv4) or /%d (IPv6): %s.", spf.WidestIPv4Prefix, spf.WidestIPv6Prefix, strings.Join(wide, ", ")))
 		}
 	}
 	switch {
 	case s.dmarcApplies() || s.dmarcUnknown():
 	case s.dmarcMultiple():
-		add("D", "More than one DMARC record: receivers apply no policy.")
+		add("D", "dmarc.record", "More than one DMARC record: receivers apply no policy.")
 	default:
-		add("D", "No DMARC record.")
+		add("D", "dmarc.record", "No DMARC record.")
 	}
 	switch s.spfVerdict() {
 	case spf.None:
-		add("D", "No SPF record.")
+		add("D", "spf.record", "No SPF record.")
 	case spf.PermError:
-		add("D", "SPF evaluates to permerror: "+s.in.unlisted.Problem()+".")
+		add("D", "spf.record", "SPF evaluates to permerror: "+s.in.unlisted.Problem()+".")
 	}
 	if s.dmarcApplies() {
 		if bis, legacy := s.policies(); weaker(bis, legacy) == dmarc.None {
-			add("C", "DMARC applies p=none (under RFC 9989, or for RFC 7489 receivers through pct/t): failing mail is still delivered.")
+			add("C", "dmarc.policy", "DMARC applies p=none (under RFC 9989, or for RFC 7489 receivers through pct/t): failing mail is still delivered.")
 		}
 	}
 	if usable, broken := s.usableKeys(); len(usable) == 0 && len(broken) > 0 && !s.parked() {
-		add("C", "The only DKIM keys found are revoked or shorter than 1024 bits.")
+		add("C", "dkim.key", "The only DKIM keys found are revoked or shorter than 1024 bits.")
 	}
 	return caps
 }

@@ -200,3 +200,28 @@ func TestAFailedLookupAboveTheDomainLeavesOnlyTheSubdomainPolicyUnknown(t *testi
 	assert.True(t, rep.Incomplete)
 	assert.Equal(t, mailcheck.Grade(""), rep.Grade)
 }
+
+func TestFixFirstPutsWhatHoldsTheGradeDownFirst(t *testing.T) {
+	t.Run("the +all fix comes before bigger gains that lift no cap", func(t *testing.T) {
+		rep, err := mailcheck.CheckDomain(context.Background(), "plusall.scoring.example",
+			mailcheck.WithResolver(scoringResolver(t)), mailcheck.WithSelectors("nosuch"))
+		require.NoError(t, err)
+		require.NotEmpty(t, rep.FixFirst)
+		assert.Equal(t, "spf.policy", rep.FixFirst[0].Item)
+		require.NotEmpty(t, rep.FixFirst[0].FixRecords)
+		assert.Equal(t, "v=spf1 mx -all", rep.FixFirst[0].FixRecords[0].Value, "the owner's record, corrected")
+	})
+	t.Run("a misspelt p is corrected once, for every DMARC item it holds down", func(t *testing.T) {
+		rep, err := mailcheck.CheckDomain(context.Background(), "prejected.scoring.example", mailcheck.WithResolver(scoringResolver(t)))
+		require.NoError(t, err)
+		require.NotEmpty(t, rep.FixFirst)
+		first := rep.FixFirst[0]
+		require.Len(t, first.FixRecords, 1)
+		assert.Equal(t, "replace", string(first.FixRecords[0].Action))
+		assert.Equal(t, "v=DMARC1; p=reject; rua=mailto:dmarc@prejected.scoring.example", first.FixRecords[0].Value)
+		for _, f := range rep.FixFirst[1:] {
+			assert.NotContains(t, f.Item, "dmarc.", "the DMARC items fold into the correction")
+		}
+		assert.Equal(t, mailcheck.Grade("C"), rep.Grade, "receivers apply none until it is corrected")
+	})
+}
