@@ -295,7 +295,7 @@ func (e *evaluator) fetch(ctx context.Context, domain string) (*Record, *fault, 
 	rec, err := Parse(recs[0])
 	if err != nil {
 		// RFC 7208 §4.6: a syntax error anywhere makes the whole record a permerror.
-		return nil, e.fail(PermError, "%s: %v", domain, err), false
+		return nil, e.fail(PermError, "the record of %s: %s", domain, strings.TrimPrefix(err.Error(), "spf: ")), false
 	}
 	return rec, nil, true
 }
