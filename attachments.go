@@ -25,7 +25,7 @@ func CheckAttachments(ctx context.Context, r io.Reader, opts ...Option) (*Check,
 		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
 		defer cancel()
 	}
-	res, err := attachments.Scan(ctx, r, cfg.attachmentOpts...)
+	res, err := attachments.Check(ctx, r, cfg.attachmentOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func CheckAttachments(ctx context.Context, r io.Reader, opts ...Option) (*Check,
 // attachmentsStatus follows the receivers, not the finding severities: an error finding
 // that no selected receiver acts on (an executable named .pdf sent to a receiver that
 // only reads names) is suspicious, not a rejection.
-func attachmentsStatus(res *attachments.Result) Status {
+func attachmentsStatus(res *attachments.Report) Status {
 	if res.Rejected() || res.NotMessage != "" {
 		return StatusFail
 	}
@@ -62,7 +62,7 @@ func attachmentsStatus(res *attachments.Result) Status {
 	return StatusPass
 }
 
-func attachmentsSummary(res *attachments.Result) string {
+func attachmentsSummary(res *attachments.Report) string {
 	if res.NotMessage != "" {
 		return "This is not a message: " + res.NotMessage + "."
 	}

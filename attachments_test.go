@@ -42,7 +42,7 @@ func TestCheckAttachmentsStatus(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, c.Status, c.Summary)
 			assert.Equal(t, "attachments", c.ID)
-			assert.IsType(t, &attachments.Result{}, c.Details)
+			assert.IsType(t, &attachments.Report{}, c.Details)
 		})
 	}
 }

@@ -15,7 +15,7 @@ import (
 // CheckDKIM checks the domain's DKIM keys: each selector named with WithSelectors
 // (reported missing when absent) and the common selectors probed by dkim.Check,
 // providers seen in the domain's MX hosts and SPF includes first. Details is the
-// *dkim.Result. The error is set only when the check could not run (an invalid domain
+// *dkim.Report. The error is set only when the check could not run (an invalid domain
 // or selector).
 func CheckDKIM(ctx context.Context, domain string, opts ...Option) (*Check, error) {
 	ctx, cancel, cfg, d, err := begin(ctx, domain, opts)
@@ -57,7 +57,7 @@ func providerHints(ctx context.Context, r *dnscheck.Resolver, domain string) []s
 	return hints
 }
 
-func dkimSummary(r *dkim.Result) string {
+func dkimSummary(r *dkim.Report) string {
 	var found []string
 	missing, failed := 0, 0
 	for _, k := range r.Keys {
@@ -109,10 +109,11 @@ func keyFacts(k *dkim.KeyResult) string {
 }
 
 // CheckDKIMMessage verifies the DKIM signatures of the message read from msg and judges
-// their alignment with the From domain by aligned (nil: relaxed, on organizational
-// domains; the caller with a DMARC record passes the rule for its adkim=). Details is
-// the *dkim.MessageResult. The error is set only when the message cannot be read.
-func CheckDKIMMessage(ctx context.Context, msg io.Reader, aligned func(fromDomain, signingDomain string) bool, opts ...Option) (*Check, error) {
+// their alignment with the From domain by the rule WithAlignment gives (relaxed, on
+// organizational domains, by default; CheckMessage passes the From domain's DMARC
+// adkim=). Details is the *dkim.MessageReport. The error is set only when the message
+// cannot be read.
+func CheckDKIMMessage(ctx context.Context, msg io.Reader, opts ...Option) (*Check, error) {
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err
@@ -122,14 +123,14 @@ func CheckDKIMMessage(ctx context.Context, msg io.Reader, aligned func(fromDomai
 		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
 		defer cancel()
 	}
-	res, err := dkim.VerifyMessage(ctx, cfg.resolver, msg, dkim.WithAlignment(aligned))
+	res, err := dkim.VerifyMessage(ctx, cfg.resolver, msg, dkim.WithAlignment(cfg.aligned))
 	if err != nil {
 		return nil, err
 	}
 	return newCheck("dkim", dnscheck.Domain{}, res.AllFindings(), dkimMessageSummary(res), res), nil
 }
 
-func dkimMessageSummary(m *dkim.MessageResult) string {
+func dkimMessageSummary(m *dkim.MessageReport) string {
 	if len(m.Signatures) == 0 {
 		return "The message is not DKIM-signed."
 	}

@@ -55,7 +55,7 @@ func TestCheckDKIM(t *testing.T) {
 			}
 			assert.Equal(t, tt.codes, got)
 			assert.Equal(t, tt.summary, c.Summary)
-			assert.IsType(t, &dkim.Result{}, c.Details)
+			assert.IsType(t, &dkim.Report{}, c.Details)
 		})
 	}
 }
@@ -63,7 +63,7 @@ func TestCheckDKIM(t *testing.T) {
 func TestCheckDKIMAsksEachSelectorOnce(t *testing.T) {
 	c, err := CheckDKIM(context.Background(), "broken.example", dkimDemo(t), WithSelectors("old"), WithSelectors("old", "nope"))
 	require.NoError(t, err)
-	res := c.Details.(*dkim.Result)
+	res := c.Details.(*dkim.Report)
 	assert.Equal(t, "old", res.Keys[0].Selector)
 	assert.Equal(t, "nope", res.Keys[1].Selector)
 	assert.False(t, res.Keys[2].Discovered && res.Keys[2].Selector == "old")
@@ -83,24 +83,24 @@ func TestCheckDKIMMessage(t *testing.T) {
 	msg, err := os.ReadFile("testdata/dkim/rfc8463-a3.eml")
 	require.NoError(t, err)
 
-	c, err := CheckDKIMMessage(context.Background(), strings.NewReader(string(msg)), nil, r)
+	c, err := CheckDKIMMessage(context.Background(), strings.NewReader(string(msg)), r)
 	require.NoError(t, err)
 	assert.Equal(t, StatusWarn, c.Status, "the RFC's RSA test key is 1024 bits")
 	assert.Equal(t, "2 signature(s): d=football.example.com s=brisbane pass (aligned); d=football.example.com s=test pass (aligned).", c.Summary)
 	assert.Empty(t, c.Domain)
 
 	strict := func(from, d string) bool { return from == "example.org" }
-	c, err = CheckDKIMMessage(context.Background(), strings.NewReader(string(msg)), strict, r)
+	c, err = CheckDKIMMessage(context.Background(), strings.NewReader(string(msg)), WithAlignment(strict), r)
 	require.NoError(t, err)
 	assert.Contains(t, c.Summary, "pass (not aligned)")
 
 	tampered := strings.Replace(string(msg), "We lost the game.", "We won the game.", 1)
-	c, err = CheckDKIMMessage(context.Background(), strings.NewReader(tampered), nil, r)
+	c, err = CheckDKIMMessage(context.Background(), strings.NewReader(tampered), r)
 	require.NoError(t, err)
 	assert.Equal(t, StatusFail, c.Status)
 	assert.Contains(t, c.Summary, "fail (body-hash-mismatch)")
 
-	c, err = CheckDKIMMessage(context.Background(), strings.NewReader("From: a@example.com\r\n\r\nhi\r\n"), nil, r)
+	c, err = CheckDKIMMessage(context.Background(), strings.NewReader("From: a@example.com\r\n\r\nhi\r\n"), r)
 	require.NoError(t, err)
 	assert.Equal(t, "The message is not DKIM-signed.", c.Summary)
 	assert.Equal(t, StatusWarn, c.Status)

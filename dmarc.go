@@ -9,7 +9,7 @@ import (
 
 // CheckDMARC finds the DMARC policy that applies to the domain (RFC 9989 DNS Tree Walk,
 // and what RFC 7489 receivers find), judges the record, and checks its report
-// destinations. Details is the *dmarc.Result: record, found_at, effective_policy,
+// destinations. Details is the *dmarc.Report: record, found_at, effective_policy,
 // subdomain_policy, tags (value and explicit or default), destinations, discovery.
 // The error is set only when the check could not run; DNS failures are findings.
 func CheckDMARC(ctx context.Context, domain string, opts ...Option) (*Check, error) {
@@ -25,7 +25,7 @@ func CheckDMARC(ctx context.Context, domain string, opts ...Option) (*Check, err
 	return newCheck("dmarc", d, res.Findings, dmarcSummary(res), res), nil
 }
 
-func dmarcSummary(r *dmarc.Result) string {
+func dmarcSummary(r *dmarc.Report) string {
 	if r.Record == nil {
 		if r.Discovery.Incomplete {
 			return "The DMARC lookup did not complete."

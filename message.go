@@ -78,7 +78,7 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 		defer wg.Done()
 		aligned, wait := dkimAlignment(ctx, cfg, from)
 		defer wait()
-		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), aligned, WithResolver(cfg.resolver))
+		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), WithAlignment(aligned), WithResolver(cfg.resolver))
 	}()
 	go func() {
 		defer wg.Done()

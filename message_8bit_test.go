@@ -43,7 +43,7 @@ func TestMessageWithRaw8BitHeaders(t *testing.T) {
 			assert.Equal(t, mailcheck.StatusPass, rep.Checks[0].Status)
 			dk := rep.Checks[1]
 			assert.Equal(t, []string{"dkim.unsigned"}, codesOf(dk), "the DKIM check reads the same From")
-			res, ok := rep.Checks[2].Details.(*attachments.Result)
+			res, ok := rep.Checks[2].Details.(*attachments.Report)
 			require.True(t, ok)
 			require.Len(t, res.Attachments, 1)
 			assert.Contains(t, res.Attachments[0].Names, tt.file)

@@ -24,7 +24,7 @@ func CheckMX(ctx context.Context, domain string, opts ...Option) (*Check, error)
 	return newCheck("mx", d, res.Findings, mxSummary(res), res), nil
 }
 
-func mxSummary(r *dnscheck.MXResult) string {
+func mxSummary(r *dnscheck.MXReport) string {
 	switch {
 	case r.NXDOMAIN:
 		return "The domain does not exist (NXDOMAIN)."

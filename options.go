@@ -22,6 +22,8 @@ type config struct {
 	ips       []netip.Addr
 	// concurrency is how many domains CheckDomains checks at once.
 	concurrency int
+	// aligned is the DKIM alignment rule of CheckDKIMMessage (nil: relaxed).
+	aligned func(fromDomain, signingDomain string) bool
 	// trustAD takes the resolver's AD bit as DNSSEC validation without probing it.
 	trustAD bool
 	// attachmentOpts configure CheckMessage's attachment scan.
@@ -37,6 +39,13 @@ func WithResolver(r *dnscheck.Resolver) Option { return func(c *config) { c.reso
 
 // WithTimeout bounds the whole check; zero means no bound beyond the context's.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithAlignment sets the rule CheckDKIMMessage judges a signature's d= against the
+// From domain by, e.g. DMARC's strict adkim=s (relaxed by default: the same
+// organizational domain, RFC 7489 §3.1.1).
+func WithAlignment(aligned func(fromDomain, signingDomain string) bool) Option {
+	return func(c *config) { c.aligned = aligned }
+}
 
 // WithTrustAD says the resolver validates DNSSEC, so its AD bit is taken as
 // validation without the probe (a query for a name whose signatures are broken on

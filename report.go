@@ -104,7 +104,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	var dnssec dnssecResult
 	var ptrs []ptrResult
 	var unlisted *spf.Unlisted
-	var bimiRes *bimi.Result
+	var bimiRes *bimi.Report
 	var bimiErr error
 	var wg sync.WaitGroup
 	wg.Add(4)
@@ -129,7 +129,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 		}
 	}
 	// BIMI is judged on the DMARC facts once both are in: informational, scored nothing.
-	checks = append(checks, bimiCheck(d, bimiRes, detail[*dmarc.Result](&Report{Checks: checks}, "dmarc")))
+	checks = append(checks, bimiCheck(d, bimiRes, detail[*dmarc.Report](&Report{Checks: checks}, "dmarc")))
 	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion}
 	if d.Unicode != d.ASCII {
 		rep.DomainUnicode = d.Unicode

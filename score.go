@@ -182,8 +182,8 @@ type scoreInput struct {
 // score fills the report's categories, score range, grade, caps, fix list and checklist.
 func score(in *scoreInput) {
 	rep := in.report
-	s := scorer{in: in, mx: detail[*dnscheck.MXResult](rep, "mx"), spf: detail[*spf.Report](rep, "spf"),
-		dmarc: detail[*dmarc.Result](rep, "dmarc"), dkim: detail[*dkim.Result](rep, "dkim")}
+	s := scorer{in: in, mx: detail[*dnscheck.MXReport](rep, "mx"), spf: detail[*spf.Report](rep, "spf"),
+		dmarc: detail[*dmarc.Report](rep, "dmarc"), dkim: detail[*dkim.Report](rep, "dkim")}
 	items := map[string][]Item{
 		"dmarc":   {s.dmarcRecord(), s.dmarcPolicy(), s.dmarcSubdomains(), s.dmarcReports()},
 		"spf":     {s.spfRecord(), s.spfPolicy(), s.spfLookups()},

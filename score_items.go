@@ -19,10 +19,10 @@ import (
 
 type scorer struct {
 	in    *scoreInput
-	mx    *dnscheck.MXResult
+	mx    *dnscheck.MXReport
 	spf   *spf.Report
-	dmarc *dmarc.Result
-	dkim  *dkim.Result
+	dmarc *dmarc.Report
+	dkim  *dkim.Report
 }
 
 // advice is an item's fix: the prose and, when it is a DNS change, the records.

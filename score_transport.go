@@ -25,7 +25,7 @@ func (s *scorer) mtastsPolicy() Item {
 	if !s.transportApplies() {
 		return notApplicable(id, "mtasts", name, "The domain accepts no mail, so senders need no transport policy.")
 	}
-	res := detail[*mtasts.Result](s.in.report, "mtasts")
+	res := detail[*mtasts.Report](s.in.report, "mtasts")
 	if res == nil {
 		return notApplicable(id, "mtasts", name, "The MTA-STS check did not run.")
 	}
@@ -59,7 +59,7 @@ func (s *scorer) tlsrptRecord() Item {
 	if !s.transportApplies() {
 		return notApplicable(id, "tlsrpt", name, "The domain accepts no mail, so there is no TLS to report on.")
 	}
-	res := detail[*tlsrpt.Result](s.in.report, "tlsrpt")
+	res := detail[*tlsrpt.Report](s.in.report, "tlsrpt")
 	if res == nil {
 		return notApplicable(id, "tlsrpt", name, "The TLS-RPT check did not run.")
 	}
@@ -76,14 +76,14 @@ func (s *scorer) tlsrptRecord() Item {
 
 // mtastsEnforced reports an active enforce-mode policy.
 func (s *scorer) mtastsEnforced() bool {
-	res := detail[*mtasts.Result](s.in.report, "mtasts")
+	res := detail[*mtasts.Report](s.in.report, "mtasts")
 	return res != nil && res.State == mtasts.StateActive && res.Mode == mtasts.Enforce
 }
 
 func (s *scorer) smtpTLS() Item {
 	const id, name = "smtp.starttls", "STARTTLS on every MX address (--probe-smtp)"
 	c := s.check("smtp")
-	res := detail[*smtpprobe.Result](s.in.report, "smtp")
+	res := detail[*smtpprobe.Report](s.in.report, "smtp")
 	if c == nil || res == nil {
 		return notApplicable(id, "smtp", name, "Not probed: pass --probe-smtp to connect to the MX hosts on port 25.")
 	}
@@ -111,11 +111,11 @@ func (s *scorer) smtpTLS() Item {
 // deliver is lost mail, as surely as a DMARC error loses it.
 func (s *scorer) transportCaps() []Cap {
 	var caps []Cap
-	res := detail[*mtasts.Result](s.in.report, "mtasts")
+	res := detail[*mtasts.Report](s.in.report, "mtasts")
 	if s.mtastsEnforced() && len(res.Uncovered) > 0 {
 		caps = append(caps, Cap{MaxGrade: "D", Reason: fmt.Sprintf("The MTA-STS policy is in mode enforce but does not cover MX host(s) %s: senders honouring MTA-STS do not deliver to them.", strings.Join(res.Uncovered, ", "))})
 	}
-	if probe := detail[*smtpprobe.Result](s.in.report, "smtp"); s.mtastsEnforced() && probe != nil {
+	if probe := detail[*smtpprobe.Report](s.in.report, "smtp"); s.mtastsEnforced() && probe != nil {
 		var bad []string
 		for _, h := range probe.Hosts {
 			if h.Outcome == smtpprobe.Insecure || h.Outcome == smtpprobe.CertProblem {

@@ -27,7 +27,7 @@ func CheckSPF(ctx context.Context, domain string, opts ...Option) (*Check, error
 	}
 	defer cancel()
 	r := cfg.resolver
-	rep, err := spf.Audit(ctx, r, d.ASCII, spf.WithSelfTest(cfg.ips...), spf.WithType99Lookup(r.LookupType99SPF),
+	rep, err := spf.Check(ctx, r, d.ASCII, spf.WithSelfTest(cfg.ips...), spf.WithType99Lookup(r.LookupType99SPF),
 		spf.WithProviderHints(func(ctx context.Context) []string { return dkimCNAMETargets(ctx, r, d.ASCII) }))
 	if err != nil {
 		return nil, err

@@ -117,7 +117,7 @@ func checkMTASTS(ctx context.Context, cfg *config, d dnscheck.Domain) (*Check, e
 	return newCheck("mtasts", d, res.Findings, mtastsSummary(res), res), nil
 }
 
-func mtastsSummary(r *mtasts.Result) string {
+func mtastsSummary(r *mtasts.Report) string {
 	switch r.State {
 	case mtasts.StateMissing:
 		return "No MTA-STS policy."
@@ -199,8 +199,8 @@ func CheckBIMI(ctx context.Context, domain string, opts ...Option) (*Check, erro
 		return nil, err
 	}
 	defer cancel()
-	var res *bimi.Result
-	var dm *dmarc.Result
+	var res *bimi.Report
+	var dm *dmarc.Report
 	var errB, errD error
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -217,7 +217,7 @@ func CheckBIMI(ctx context.Context, domain string, opts ...Option) (*Check, erro
 }
 
 // bimiCheck judges a BIMI lookup against the DMARC facts and makes the check.
-func bimiCheck(d dnscheck.Domain, res *bimi.Result, dm *dmarc.Result) *Check {
+func bimiCheck(d dnscheck.Domain, res *bimi.Report, dm *dmarc.Report) *Check {
 	res.Judge(bimiDMARC(dm))
 	summary := "No BIMI record."
 	switch {
@@ -236,7 +236,7 @@ func bimiCheck(d dnscheck.Domain, res *bimi.Result, dm *dmarc.Result) *Check {
 }
 
 // bimiDMARC gives BIMI the DMARC facts it needs, as plain values.
-func bimiDMARC(dm *dmarc.Result) bimi.DMARC {
+func bimiDMARC(dm *dmarc.Report) bimi.DMARC {
 	s := &scorer{dmarc: dm}
 	if s.dmarcUnknown() {
 		return bimi.DMARC{Unknown: true}

@@ -94,7 +94,7 @@ func TestTransportInTheReport(t *testing.T) {
 		zone := strings.Replace(stsZone, "mta-sts     A   127.0.0.1", "mta-sts A 192.0.2.80", 1)
 		rep := run(t, zone, enforce)
 		assert.Equal(t, mailcheck.ItemError, reportItem(t, rep, "mtasts.policy").State)
-		res := rep.Check("mtasts").Details.(*mtasts.Result)
+		res := rep.Check("mtasts").Details.(*mtasts.Report)
 		assert.Equal(t, mtasts.KindNotDialed, res.Fetch.Failure)
 		assert.True(t, rep.Incomplete)
 	})

@@ -112,7 +112,7 @@ func TestCorpus(t *testing.T) {
 			f, err := os.Open(filepath.Join(corpusDir, c.file))
 			require.NoError(t, err)
 			defer f.Close()
-			res, err := Scan(context.Background(), f, WithReceivers("all"))
+			res, err := Check(context.Background(), f, WithReceivers("all"))
 			require.NoError(t, err)
 			var got []string
 			for _, f := range res.Findings {

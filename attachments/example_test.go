@@ -9,12 +9,12 @@ import (
 )
 
 // A message whose attachment hides an executable behind an RFC 2231 encoded name.
-func ExampleScan() {
+func ExampleCheck() {
 	msg := "Subject: invoice\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
 		"--b\r\nContent-Type: text/plain\r\n\r\nPlease pay.\r\n" +
 		"--b\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n" +
 		"Content-Disposition: attachment; filename*=utf-8''invoice.pdf%20.exe\r\n\r\nMZ\r\n--b--\r\n"
-	res, err := attachments.Scan(context.Background(), strings.NewReader(msg), attachments.WithReceivers("infomaniak", "gmail"))
+	res, err := attachments.Check(context.Background(), strings.NewReader(msg), attachments.WithReceivers("infomaniak", "gmail"))
 	if err != nil {
 		panic(err)
 	}

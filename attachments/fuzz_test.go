@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// FuzzScan: any byte sequence is a message; Scan must not panic, must not fail (the
+// FuzzScan: any byte sequence is a message; Check must not panic, must not fail (the
 // reader cannot fail), and must account for every part it reports.
 func FuzzScan(f *testing.F) {
 	inner := zipBytes(f, zfile{name: "x.js", data: []byte("WScript.Echo(1)")})
@@ -39,7 +39,7 @@ func FuzzScan(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := Scan(context.Background(), bytes.NewReader(data), WithReceivers("all"), WithMemory(1<<16), WithTempDir(t.TempDir()))
+		res, err := Check(context.Background(), bytes.NewReader(data), WithReceivers("all"), WithMemory(1<<16), WithTempDir(t.TempDir()))
 		if err != nil {
 			t.Fatalf("Scan failed on an in-memory message: %v", err)
 		}

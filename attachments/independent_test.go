@@ -20,7 +20,7 @@ import (
 const independentDir = "../testdata/attachments/independent"
 
 // independentCase is the expected outcome for one file, derived from issue 6's rules and
-// the receivers' published lists (policy.go), not from what Scan happens to return.
+// the receivers' published lists (policy.go), not from what Check happens to return.
 type independentCase struct {
 	file       string
 	infomaniak Action
@@ -227,7 +227,7 @@ func TestIndependentCorpus(t *testing.T) {
 			f, err := os.Open(filepath.Join(independentDir, c.file))
 			require.NoError(t, err)
 			defer f.Close()
-			res, err := Scan(context.Background(), f, WithReceivers("infomaniak", "gmail"))
+			res, err := Check(context.Background(), f, WithReceivers("infomaniak", "gmail"))
 			require.NoError(t, err)
 			require.Len(t, res.Receivers, 2)
 			assert.Equal(t, c.infomaniak, res.Receivers[0].Action, "infomaniak: %s", res.Receivers[0].Reason)

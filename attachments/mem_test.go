@@ -120,12 +120,12 @@ func TestLargeMessageMemory(t *testing.T) {
 	fi, _ := os.Stat(msgPath)
 
 	spill := t.TempDir()
-	var res Result
+	var res Report
 	peak := peakHeap(func() {
 		f, err := os.Open(msgPath)
 		require.NoError(t, err)
 		defer f.Close()
-		res, err = Scan(context.Background(), f, WithReceivers("all"), WithTempDir(spill))
+		res, err = Check(context.Background(), f, WithReceivers("all"), WithTempDir(spill))
 		require.NoError(t, err)
 	})
 	t.Logf("message %d bytes, zip attachment %d bytes: peak heap %.1f MiB", fi.Size(), res.Attachments[0].Size, float64(peak)/(1<<20))
@@ -140,7 +140,7 @@ func benchMessage(b *testing.B, msg []byte) {
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Scan(context.Background(), bytes.NewReader(msg), WithReceivers("all"), WithTempDir(b.TempDir())); err != nil {
+		if _, err := Check(context.Background(), bytes.NewReader(msg), WithReceivers("all"), WithTempDir(b.TempDir())); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -35,7 +35,7 @@ func TestEntriesArePeekedAt(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := message(textPart("see attached"), attachment(tc.filename, "application/octet-stream", tc.archive))
-			res, err := Scan(context.Background(), strings.NewReader(msg), WithReceivers("gmail"))
+			res, err := Check(context.Background(), strings.NewReader(msg), WithReceivers("gmail"))
 			require.NoError(t, err)
 			require.Len(t, res.Receivers, 1)
 			assert.Equal(t, tc.gmail, res.Receivers[0].Action, res.Receivers[0].Reason)

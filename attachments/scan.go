@@ -22,7 +22,7 @@ type Code = finding.Code
 // Severity is a finding's weight.
 type Severity = finding.Severity
 
-// Sentinel errors. Scan's error means "could not run"; everything about the message
+// Sentinel errors. Check's error means "could not run"; everything about the message
 // itself is in the Result.
 var (
 	// ErrUnknownReceiver: a receiver name that no built-in policy has.
@@ -49,7 +49,7 @@ type Limits struct {
 	Time time.Duration `json:"time"`
 }
 
-// DefaultLimits are the limits Scan uses unless told otherwise.
+// DefaultLimits are the limits Check uses unless told otherwise.
 var DefaultLimits = Limits{Depth: 3, Entries: 10000, NestedBytes: 64 << 20, TotalBytes: 256 << 20, Ratio: 100, Time: 30 * time.Second}
 
 // DefaultMemory is how much of one part is held in memory before it spills to a
@@ -64,7 +64,7 @@ type config struct {
 	tempDir   string
 }
 
-// Option configures Scan.
+// Option configures Check.
 type Option func(*config)
 
 // WithReceivers selects the receiver policies to judge by ("infomaniak", "gmail",
@@ -160,8 +160,8 @@ type Attachment struct {
 	script  bool   // HTML or SVG with active content
 }
 
-// Result is everything Scan learned about a message.
-type Result struct {
+// Report is everything Check learned about a message.
+type Report struct {
 	// Receivers are the selected policies and their verdict on the whole message.
 	Receivers []Verdict `json:"receivers"`
 	// Attachments are the files, in message order, with archive contents nested.
@@ -179,7 +179,7 @@ type Result struct {
 }
 
 // Rejected reports whether any selected receiver rejects the message.
-func (r *Result) Rejected() bool {
+func (r *Report) Rejected() bool {
 	for _, v := range r.Receivers {
 		if v.Action == Reject {
 			return true
@@ -188,17 +188,17 @@ func (r *Result) Rejected() bool {
 	return false
 }
 
-// Scan reads one RFC 5322 message and reports every attachment at any depth, what each
+// Check reads one RFC 5322 message and reports every attachment at any depth, what each
 // selected receiver does with it, and findings. The error is only for "could not run": a
 // read failure or a bad option. Malformed MIME or archives are findings.
-func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
+func Check(ctx context.Context, r io.Reader, opts ...Option) (Report, error) {
 	c := config{limits: DefaultLimits, memory: DefaultMemory, tempDir: os.TempDir()}
 	for _, o := range opts {
 		o(&c)
 	}
 	pols, err := selectPolicies(c.receivers, c.blocked)
 	if err != nil {
-		return Result{}, err
+		return Report{}, err
 	}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.limits.Time)
@@ -225,15 +225,15 @@ func Scan(ctx context.Context, r io.Reader, opts ...Option) (Result, error) {
 	// limit, the scan's own or the caller's deadline, is a finding instead: the
 	// report says what was not inspected.
 	if err := parent.Err(); errors.Is(err, context.Canceled) {
-		return Result{}, fmt.Errorf("attachments: scan stopped: %w", err)
+		return Report{}, fmt.Errorf("attachments: scan stopped: %w", err)
 	}
 	if ctx.Err() != nil {
 		s.expired(fmt.Sprintf("byte %d of the message", cr.n))
 	} else if cr.err != nil && !errors.Is(cr.err, io.EOF) {
-		return Result{}, fmt.Errorf("%w: %w", ErrRead, cr.err)
+		return Report{}, fmt.Errorf("%w: %w", ErrRead, cr.err)
 	}
 	if s.ioErr != nil {
-		return Result{}, s.ioErr
+		return Report{}, s.ioErr
 	}
 	s.res.Bytes = cr.n
 	s.res.Policies = pols
@@ -271,12 +271,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// scanner carries one Scan's state.
+// scanner carries one Check's state.
 type scanner struct {
 	ctx      context.Context
 	cfg      config
 	policies []Policy
-	res      Result
+	res      Report
 	ioErr    error // a temp-file failure: "could not run"
 
 	entries     int   // archive entries listed so far

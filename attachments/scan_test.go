@@ -13,14 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func scan(t testing.TB, msg string, opts ...Option) Result {
+func scan(t testing.TB, msg string, opts ...Option) Report {
 	t.Helper()
-	res, err := Scan(context.Background(), strings.NewReader(msg), opts...)
+	res, err := Check(context.Background(), strings.NewReader(msg), opts...)
 	require.NoError(t, err)
 	return res
 }
 
-func codes(res Result) []string {
+func codes(res Report) []string {
 	var out []string
 	for _, f := range res.Findings {
 		if !slices.Contains(out, string(f.Code)) {
@@ -30,7 +30,7 @@ func codes(res Result) []string {
 	return out
 }
 
-func findingsWith(res Result, code string) []Finding {
+func findingsWith(res Report, code string) []Finding {
 	var out []Finding
 	for _, f := range res.Findings {
 		if string(f.Code) == code {
@@ -40,7 +40,7 @@ func findingsWith(res Result, code string) []Finding {
 	return out
 }
 
-func action(res Result, receiver string) Action {
+func action(res Report, receiver string) Action {
 	for _, v := range res.Receivers {
 		if v.Receiver == receiver {
 			return v.Action
@@ -333,7 +333,7 @@ func TestPartPaths(t *testing.T) {
 }
 
 func TestUnknownReceiverIsAnError(t *testing.T) {
-	_, err := Scan(context.Background(), strings.NewReader("Subject: x\r\n\r\nhi"), WithReceivers("yahoo"))
+	_, err := Check(context.Background(), strings.NewReader("Subject: x\r\n\r\nhi"), WithReceivers("yahoo"))
 	require.ErrorIs(t, err, ErrUnknownReceiver)
 }
 
@@ -382,7 +382,7 @@ func TestHostileStructuresAreBounded(t *testing.T) {
 func TestCancelledScanIsAnError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Scan(ctx, strings.NewReader(message(attachment("a.pdf", "application/pdf", pdfBytes))))
+	_, err := Check(ctx, strings.NewReader(message(attachment("a.pdf", "application/pdf", pdfBytes))))
 	require.ErrorIs(t, err, context.Canceled)
 }
 
@@ -391,7 +391,7 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, fmt.Errorf("disk on fire") }
 
 func TestReadErrorIsAnError(t *testing.T) {
-	_, err := Scan(context.Background(), failingReader{})
+	_, err := Check(context.Background(), failingReader{})
 	require.ErrorIs(t, err, ErrRead)
 }
 
@@ -411,7 +411,7 @@ func TestFoldedHeadersAreReadWhole(t *testing.T) {
 func TestDeadlineIsAnIncompleteFinding(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	res, err := Scan(ctx, strings.NewReader(message(attachment("a.pdf", "application/pdf", pdfBytes))))
+	res, err := Check(ctx, strings.NewReader(message(attachment("a.pdf", "application/pdf", pdfBytes))))
 	require.NoError(t, err, "a deadline is reported, not an error")
 	require.Equal(t, []string{"attachments.archive-limit"}, codes(res))
 	assert.True(t, res.Findings[0].Incomplete)

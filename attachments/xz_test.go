@@ -28,7 +28,7 @@ func TestXZ(t *testing.T) {
 		usize, ok := xzBounded(bytes.NewReader(txz), int64(len(txz)))
 		assert.True(t, ok)
 		assert.Positive(t, usize)
-		res, err := Scan(context.Background(), strings.NewReader(message(attachment("logs.tar.xz", "application/x-xz", txz))))
+		res, err := Check(context.Background(), strings.NewReader(message(attachment("logs.tar.xz", "application/x-xz", txz))))
 		require.NoError(t, err)
 		assert.Contains(t, allNames(res.Attachments), "logs/cleanup.bat")
 		assert.True(t, res.Rejected())
@@ -40,7 +40,7 @@ func TestXZ(t *testing.T) {
 		bad[12+i+2] = 40 // .xz format §5.3.1: 4 GiB - 1
 		_, ok := xzBounded(bytes.NewReader(bad), int64(len(bad)))
 		assert.False(t, ok)
-		res, err := Scan(context.Background(), strings.NewReader(message(attachment("logs.tar.xz", "application/x-xz", bad))))
+		res, err := Check(context.Background(), strings.NewReader(message(attachment("logs.tar.xz", "application/x-xz", bad))))
 		require.NoError(t, err)
 		assert.Contains(t, codes(res), "attachments.not-inspectable")
 	})

@@ -90,8 +90,8 @@ type DMARC struct {
 	Partial bool
 }
 
-// Result is the outcome of Check.
-type Result struct {
+// Report is the outcome of Check.
+type Report struct {
 	Domain string `json:"domain"`
 	// Name is default._bimi.<domain>.
 	Name    string   `json:"name"`
@@ -105,12 +105,12 @@ type Result struct {
 
 // Check looks up and parses the domain's default BIMI record. Call Judge with the
 // domain's DMARC facts to add the eligibility verdict.
-func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
+func Check(ctx context.Context, r Resolver, domain string) (*Report, error) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	if domain == "" {
 		return nil, errors.New("bimi: empty domain")
 	}
-	res := &Result{Domain: domain, Name: "default._bimi." + domain, Records: []string{}}
+	res := &Report{Domain: domain, Name: "default._bimi." + domain, Records: []string{}}
 	add := func(f Finding) { res.Findings = append(res.Findings, f) }
 	txts, err := r.LookupTXT(ctx, res.Name)
 	var de *net.DNSError
@@ -187,7 +187,7 @@ func checkURL(raw, ext string) string {
 // Judge adds the eligibility verdict from the domain's DMARC facts: receivers show a
 // logo only for mail under a DMARC policy at enforcement (quarantine or reject, for
 // all mail, subdomains included).
-func (res *Result) Judge(d DMARC) {
+func (res *Report) Judge(d DMARC) {
 	hasRecord := res.Record != nil && res.Record.Location != ""
 	var why string
 	switch {
@@ -222,7 +222,7 @@ func (res *Result) Judge(d DMARC) {
 	}
 }
 
-func (res *Result) incomplete() bool {
+func (res *Report) incomplete() bool {
 	for _, f := range res.Findings {
 		if f.Incomplete {
 			return true

@@ -13,7 +13,7 @@ import (
 
 var enforced = DMARC{Found: true, Policy: "reject", SubdomainPolicy: "reject"}
 
-func codes(res *Result) []finding.Code {
+func codes(res *Report) []finding.Code {
 	out := []finding.Code{}
 	for _, f := range res.Findings {
 		out = append(out, f.Code)

@@ -49,8 +49,8 @@ func BuiltinSelectors() []SelectorGroup {
 		Selectors: []string{"default", "dkim", "mail", "s1", "s2", "k1", "selector", "key1", "email", "smtp"}})
 }
 
-// Result is a domain's DKIM key check.
-type Result struct {
+// Report is a domain's DKIM key check.
+type Report struct {
 	// Domain is the checked domain, in A-label form.
 	Domain string `json:"domain"`
 	// Keys are the selectors asked for (found or not) followed by the keys discovery
@@ -69,7 +69,7 @@ type Result struct {
 }
 
 // AllFindings returns every key's findings followed by the domain-level ones.
-func (r *Result) AllFindings() []Finding {
+func (r *Report) AllFindings() []Finding {
 	var out []Finding
 	for _, k := range r.Keys {
 		out = append(out, k.Findings...)
@@ -82,7 +82,7 @@ func (r *Result) AllFindings() []Finding {
 // matched by WithProviderHints first). It lints each key found. Finding nothing is
 // dkim.no-selector-found, a warning that says the result is inconclusive. The error
 // is for an invalid domain or selector, or a cancelled context.
-func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Result, error) {
+func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Report, error) {
 	c := newConfig(opts)
 	d, err := dnscheck.NormalizeDomain(domain)
 	if err != nil {
@@ -98,7 +98,7 @@ func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Res
 			explicit = append(explicit, s)
 		}
 	}
-	res := &Result{Domain: d.ASCII}
+	res := &Report{Domain: d.ASCII}
 	plan, providers, notes := c.plan(explicit)
 	res.Providers = providers
 
@@ -205,7 +205,7 @@ func hintIndex(g SelectorGroup, hosts []string) int {
 // probe asks about every planned selector, a few at a time, each under its own short
 // timeout. It first asks about _domainkey.<domain> itself: an NXDOMAIN there means no
 // name below it exists (RFC 8020 §2), so no selector needs asking.
-func (c *config) probe(ctx context.Context, r Resolver, domain string, plan []probe, res *Result) []*KeyResult {
+func (c *config) probe(ctx context.Context, r Resolver, domain string, plan []probe, res *Report) []*KeyResult {
 	qctx, cancel := context.WithTimeout(ctx, c.queryTimeout)
 	_, err := r.LookupTXT(qctx, "_domainkey."+domain)
 	cancel()
@@ -284,7 +284,7 @@ func probeErrors(probed []*KeyResult) []Finding {
 	return []Finding{f}
 }
 
-func noSelectorFinding(res *Result, notes []string, answered int) Finding {
+func noSelectorFinding(res *Report, notes []string, answered int) Finding {
 	f := Finding{
 		Code: CodeNoSelectorFound, Severity: finding.Warning,
 		Fix: "Find the selector in the s= tag of the DKIM-Signature header of a message you sent, and check it with --selector; " +
@@ -311,7 +311,7 @@ func noSelectorFinding(res *Result, notes []string, answered int) Finding {
 
 // ed25519Only reports a domain whose every usable key is Ed25519: RFC 8463 §5 asks
 // signers to add an RSA signature, since not every verifier implements Ed25519.
-func ed25519Only(res *Result) (Finding, bool) {
+func ed25519Only(res *Report) (Finding, bool) {
 	n := 0
 	var names []string
 	for _, k := range res.Keys {

@@ -167,7 +167,7 @@ func TestVerifyMessageInteropFacts(t *testing.T) {
 	z, err := dnscheck.LoadZoneFile("../testdata/zones/dkim-interop.zone")
 	require.NoError(t, err)
 	r := dnstest.Start(t, z).Resolver(t)
-	read := func(t *testing.T, file string) *MessageResult {
+	read := func(t *testing.T, file string) *MessageReport {
 		t.Helper()
 		b, err := os.ReadFile(filepath.Join(interopDir, file))
 		require.NoError(t, err)

@@ -138,8 +138,8 @@ type Signature struct {
 	Findings []Finding `json:"findings,omitempty"`
 }
 
-// MessageResult is the DKIM report on one message.
-type MessageResult struct {
+// MessageReport is the DKIM report on one message.
+type MessageReport struct {
 	// FromDomain is the author domain, empty when From is missing or ambiguous
 	// (FromError says why).
 	FromDomain string `json:"from_domain,omitempty"`
@@ -154,7 +154,7 @@ type MessageResult struct {
 }
 
 // AllFindings returns every signature's findings followed by the message-level ones.
-func (m *MessageResult) AllFindings() []Finding {
+func (m *MessageReport) AllFindings() []Finding {
 	var out []Finding
 	for _, s := range m.Signatures {
 		out = append(out, s.Findings...)
@@ -169,12 +169,12 @@ func (m *MessageResult) AllFindings() []Finding {
 // (MaxHeaderSize). When ctx ends first, the signatures not yet verified are reported
 // temperror, ReasonTimeout, with dkim.timeout (Incomplete). The error is only for a
 // message that cannot be read.
-func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Option) (*MessageResult, error) {
+func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Option) (*MessageReport, error) {
 	c := newConfig(opts)
 	in := &ctxReader{r: r, ctx: ctx}
 	br := bufio.NewReaderSize(in, 64<<10)
 	sec, err := header.Read(br, MaxHeaderSize)
-	out := &MessageResult{Signatures: []*Signature{}}
+	out := &MessageReport{Signatures: []*Signature{}}
 	switch {
 	case errors.Is(err, header.ErrTooLarge):
 		out.Findings = append(out.Findings, Finding{
@@ -728,7 +728,7 @@ func orUnknown(s string) string {
 }
 
 // align marks passing signatures aligned with From and reports the message verdict.
-func (c *config) align(m *MessageResult) {
+func (c *config) align(m *MessageReport) {
 	var passed, aligned []string
 	for _, s := range m.Signatures {
 		if s.Result != Pass || s.Testing {
@@ -766,7 +766,7 @@ func (c *config) align(m *MessageResult) {
 
 // listUnsubscribeFinding applies RFC 8058 §4: one-click unsubscribe needs both
 // List-Unsubscribe and List-Unsubscribe-Post covered by a valid DKIM signature.
-func listUnsubscribeFinding(m *MessageResult, fields []header.Field) []Finding {
+func listUnsubscribeFinding(m *MessageReport, fields []header.Field) []Finding {
 	var lu, lup bool
 	for _, f := range fields {
 		lu = lu || strings.EqualFold(f.Name, "List-Unsubscribe")

@@ -61,8 +61,8 @@ type Destination struct {
 	Mail MailState `json:"mail"`
 }
 
-// Result is the outcome of checking a domain's DMARC setup.
-type Result struct {
+// Report is the outcome of checking a domain's DMARC setup.
+type Report struct {
 	// Domain is the domain checked (A-label form, lower case).
 	Domain string `json:"domain"`
 	// Record is the RFC 9989 applied record, nil when none applies.
@@ -94,12 +94,12 @@ type Result struct {
 // Check discovers the DMARC policy for domain, judges the record, and checks its
 // report destinations. The error is set only when the check could not run (an
 // invalid domain); DNS failures, a timeout included, become findings marked Incomplete.
-func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
+func Check(ctx context.Context, r Resolver, domain string) (*Report, error) {
 	disc, err := Discover(ctx, r, domain)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Domain: disc.Domain, Discovery: disc}
+	res := &Report{Domain: disc.Domain, Discovery: disc}
 	c := &checker{res: res, plans: map[string]*plan{}, txt: map[string]txtAnswer{}}
 	o := disc.RFC9989
 	if o.Applies {
@@ -136,7 +136,7 @@ func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
 }
 
 type checker struct {
-	res *Result
+	res *Report
 	// plans are the fixes that leave each _dmarc name walked with one valid record, by domain.
 	plans map[string]*plan
 	// txt memoizes the TXT lookups of the domains themselves (apex DMARC, SPF).

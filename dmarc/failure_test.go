@@ -35,14 +35,14 @@ func TestAFailedLookupIsNeverMissingOrInherited(t *testing.T) {
 		want     []string
 		rcode    string
 		notAsked []string // names the walk must not go on to
-		check    func(t *testing.T, res *Result)
+		check    func(t *testing.T, res *Report)
 	}{
 		{
 			name: "a SERVFAIL at the domain's _dmarc is unknown, not inherited from the parent",
 			// before: dmarc.inherited, "sub.example.test has no DMARC record of its own"
 			domain: "sub.example.test", faultAt: "_dmarc.sub.example.test", fault: servfail,
 			want: []string{"dmarc.dns-error"}, rcode: "SERVFAIL", notAsked: []string{"_dmarc.example.test"},
-			check: func(t *testing.T, res *Result) {
+			check: func(t *testing.T, res *Report) {
 				assert.True(t, res.Discovery.RFC9989.Unknown)
 				assert.True(t, res.Discovery.RFC7489.Unknown)
 				assert.Equal(t, "_dmarc.sub.example.test", res.Discovery.RFC9989.FailedAt)
@@ -54,7 +54,7 @@ func TestAFailedLookupIsNeverMissingOrInherited(t *testing.T) {
 			name:   "a timeout at the domain's _dmarc is unknown, not inherited",
 			domain: "sub.example.test", faultAt: "_dmarc.sub.example.test", fault: dnstest.Fault{Drop: true},
 			want: []string{"dmarc.dns-error"}, rcode: "timeout", notAsked: []string{"_dmarc.example.test"},
-			check: func(t *testing.T, res *Result) {
+			check: func(t *testing.T, res *Report) {
 				assert.True(t, res.Discovery.RFC9989.Unknown)
 				assert.Contains(t, res.Discovery.RFC9989.Reason, "timeout")
 			},
@@ -64,7 +64,7 @@ func TestAFailedLookupIsNeverMissingOrInherited(t *testing.T) {
 			// before: dmarc.dns-error and dmarc.missing ("Publish a TXT record at _dmarc.example.test")
 			domain: "sub.example.test", faultAt: "_dmarc.example.test", fault: servfail,
 			want: []string{"dmarc.dns-error"}, rcode: "SERVFAIL", notAsked: []string{"_dmarc.test"},
-			check: func(t *testing.T, res *Result) {
+			check: func(t *testing.T, res *Report) {
 				assert.True(t, res.Discovery.RFC9989.Unknown)
 				assert.True(t, res.Discovery.RFC7489.Unknown)
 			},
@@ -73,7 +73,7 @@ func TestAFailedLookupIsNeverMissingOrInherited(t *testing.T) {
 			name:   "a failure between the domain and its Organizational Domain stops the RFC 9989 walk there",
 			domain: "a.mid.example.test", faultAt: "_dmarc.mid.example.test", fault: servfail,
 			want: []string{"dmarc.dns-error"}, rcode: "SERVFAIL", notAsked: []string{"_dmarc.test"},
-			check: func(t *testing.T, res *Result) {
+			check: func(t *testing.T, res *Report) {
 				assert.True(t, res.Discovery.RFC9989.Unknown, "the failed level could hold a psd=n record")
 				assert.False(t, res.Discovery.RFC7489.Unknown, "RFC 7489 receivers skip the middle level")
 				assert.True(t, res.Discovery.RFC7489.Applies)
@@ -84,7 +84,7 @@ func TestAFailedLookupIsNeverMissingOrInherited(t *testing.T) {
 			name:   "the domain's own record applies when a level above it fails",
 			domain: "own.example.test", faultAt: "_dmarc.example.test", fault: servfail,
 			want: []string{"dmarc.dns-error"}, rcode: "SERVFAIL",
-			check: func(t *testing.T, res *Result) {
+			check: func(t *testing.T, res *Report) {
 				o := res.Discovery.RFC9989
 				assert.True(t, o.Applies)
 				assert.False(t, o.Unknown)

@@ -31,8 +31,8 @@ func mxFix(action finding.FixAction, domain, replaces, value string) finding.Fix
 	return finding.FixRecord{Action: action, Name: domain, Type: "MX", Replaces: replaces, Value: value}
 }
 
-// MXResult is the outcome of CheckMX.
-type MXResult struct {
+// MXReport is the outcome of CheckMX.
+type MXReport struct {
 	Domain string   `json:"domain"`
 	Hosts  []MXHost `json:"hosts"`
 	// Null reports a null MX (RFC 7505): the domain accepts no mail.
@@ -49,12 +49,12 @@ type MXResult struct {
 
 // CheckMX looks up the domain's MX set and each target's addresses and judges them.
 // The error is only for a bad argument; DNS failures are mx.dns-error findings.
-func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error) {
+func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXReport, error) {
 	d, err := NormalizeDomain(domain)
 	if err != nil {
 		return nil, err
 	}
-	res := &MXResult{Domain: d.ASCII, Hosts: []MXHost{}}
+	res := &MXReport{Domain: d.ASCII, Hosts: []MXHost{}}
 	ans, err := r.Query(ctx, d.ASCII, dns.TypeMX)
 	if f, failed := dnsFailure(d.ASCII, "MX", ans, err, "where mail for "+d.ASCII+" is delivered"); failed {
 		res.Findings = append(res.Findings, f)
@@ -118,7 +118,7 @@ func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXResult, error)
 }
 
 // checkImplicitMX handles a domain without MX: RFC 5321 §5.1 sends to its A/AAAA.
-func checkImplicitMX(ctx context.Context, r *Resolver, res *MXResult) {
+func checkImplicitMX(ctx context.Context, r *Resolver, res *MXReport) {
 	res.Implicit = true
 	addrs, err := r.LookupNetIP(ctx, "ip", res.Domain)
 	if err != nil && !IsNotFound(err) {
@@ -183,7 +183,7 @@ func checkDuplicates(domain string, hosts []MXHost) []finding.Finding {
 }
 
 // resolveHosts resolves every MX target concurrently and appends its findings in MX order.
-func resolveHosts(ctx context.Context, r *Resolver, res *MXResult) {
+func resolveHosts(ctx context.Context, r *Resolver, res *MXReport) {
 	per := make([][]finding.Finding, len(res.Hosts))
 	listed := map[string]bool{}
 	for _, h := range res.Hosts {

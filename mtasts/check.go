@@ -94,8 +94,8 @@ type MXMatch struct {
 	Pattern string `json:"pattern,omitempty"`
 }
 
-// Result is the outcome of Check.
-type Result struct {
+// Report is the outcome of Check.
+type Report struct {
 	Domain string `json:"domain"`
 	State  State  `json:"state"`
 	// Records are the v=STSv1 TXT records at _mta-sts.<domain>.
@@ -119,7 +119,7 @@ type Result struct {
 }
 
 // Incomplete reports that a DNS failure or a timeout left the result unknown.
-func (r *Result) Incomplete() bool {
+func (r *Report) Incomplete() bool {
 	for _, f := range r.Findings {
 		if f.Incomplete {
 			return true
@@ -131,13 +131,13 @@ func (r *Result) Incomplete() bool {
 // Check looks up the _mta-sts record and the MX set, fetches the policy (also when no
 // record announces one, to find a forgotten policy), and judges them. The TXT and MX
 // lookups and the fetch run concurrently. The error is set only for a bad argument.
-func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Result, error) {
+func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Report, error) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	if domain == "" {
 		return nil, errors.New("mtasts: empty domain")
 	}
 	cfg := newConfig(append([]Option{WithResolver(r)}, opts...))
-	res := &Result{Domain: domain, Records: []string{}}
+	res := &Report{Domain: domain, Records: []string{}}
 	var txts []string
 	var txtErr, mxErr error
 	var mxs []*net.MX
@@ -156,7 +156,7 @@ func isNotFound(err error) bool {
 	return errors.As(err, &de) && de.IsNotFound
 }
 
-func judge(res *Result, txts []string, txtErr error, mxs []*net.MX, mxErr error) {
+func judge(res *Report, txts []string, txtErr error, mxs []*net.MX, mxErr error) {
 	d := res.Domain
 	txtName := "_mta-sts." + d
 	add := func(f Finding) { res.Findings = append(res.Findings, f) }
@@ -255,7 +255,7 @@ func judge(res *Result, txts []string, txtErr error, mxs []*net.MX, mxErr error)
 	judgeCoverage(res, mxs, mxErr)
 }
 
-func judgeFetchFailure(res *Result, txtName string) {
+func judgeFetchFailure(res *Report, txtName string) {
 	f := res.Fetch
 	res.State = StateBroken
 	ev := &finding.Evidence{Name: f.URL, Detail: f.Error}
@@ -298,7 +298,7 @@ func judgeFetchFailure(res *Result, txtName string) {
 	res.Findings = append(res.Findings, fin)
 }
 
-func judgeCoverage(res *Result, mxs []*net.MX, mxErr error) {
+func judgeCoverage(res *Report, mxs []*net.MX, mxErr error) {
 	p := res.Policy
 	if mxErr != nil && !isNotFound(mxErr) {
 		res.Findings = append(res.Findings, Finding{Code: CodeDNSError, Severity: finding.Warning, Incomplete: true, Ref: "RFC 8461 §4.1",

@@ -69,7 +69,7 @@ func newEnv(t *testing.T, zone string) *env {
 	return &env{dns: s, r: s.Resolver(t), ca: ca, opts: []Option{WithRootCAs(ca.Pool()), WithTimeout(2 * time.Second)}}
 }
 
-func (e *env) check(t *testing.T, port int, extra ...Option) *Result {
+func (e *env) check(t *testing.T, port int, extra ...Option) *Report {
 	t.Helper()
 	opts := append(append([]Option{}, e.opts...), WithPort(port))
 	res, err := Check(context.Background(), e.r, "example.com", append(opts, extra...)...)
@@ -77,7 +77,7 @@ func (e *env) check(t *testing.T, port int, extra ...Option) *Result {
 	return res
 }
 
-func codes(res *Result) []finding.Code {
+func codes(res *Report) []finding.Code {
 	out := []finding.Code{}
 	for _, f := range res.Findings {
 		out = append(out, f.Code)
@@ -85,7 +85,7 @@ func codes(res *Result) []finding.Code {
 	return out
 }
 
-func only(t *testing.T, res *Result, code finding.Code) finding.Finding {
+func only(t *testing.T, res *Report, code finding.Code) finding.Finding {
 	t.Helper()
 	require.Equal(t, []finding.Code{code}, codes(res), "findings: %+v", res.Findings)
 	return res.Findings[0]

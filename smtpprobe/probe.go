@@ -118,8 +118,8 @@ type Cert struct {
 	NotAfter time.Time `json:"not_after"`
 }
 
-// Result is the outcome of Probe.
-type Result struct {
+// Report is the outcome of Probe.
+type Report struct {
 	Domain string `json:"domain"`
 	Hosts  []Host `json:"hosts"`
 	// Skipped counts addresses over the probe's limit.
@@ -135,7 +135,7 @@ type target struct {
 
 // Probe looks up the domain's MX hosts (or, without MX, the domain's own addresses)
 // and probes each address, a few at a time. The error is set only for a bad argument.
-func Probe(ctx context.Context, r Resolver, domain string, opts ...Option) (*Result, error) {
+func Probe(ctx context.Context, r Resolver, domain string, opts ...Option) (*Report, error) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	if domain == "" {
 		return nil, errors.New("smtpprobe: empty domain")
@@ -147,7 +147,7 @@ func Probe(ctx context.Context, r Resolver, domain string, opts ...Option) (*Res
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.totalTimeout)
 	defer cancel()
-	res := &Result{Domain: domain, Hosts: []Host{}}
+	res := &Report{Domain: domain, Hosts: []Host{}}
 	targets, f := resolveTargets(ctx, r, domain)
 	if f != nil {
 		res.Findings = append(res.Findings, *f)

@@ -24,7 +24,7 @@ $ORIGIN example.com.
 mx1  A  127.0.0.1
 `
 
-func codes(res *Result) []finding.Code {
+func codes(res *Report) []finding.Code {
 	out := []finding.Code{}
 	for _, f := range res.Findings {
 		out = append(out, f.Code)
@@ -32,7 +32,7 @@ func codes(res *Result) []finding.Code {
 	return out
 }
 
-func probe(t *testing.T, zoneText string, ca *testca.CA, port int, extra ...Option) (*Result, *dnstest.Server) {
+func probe(t *testing.T, zoneText string, ca *testca.CA, port int, extra ...Option) (*Report, *dnstest.Server) {
 	t.Helper()
 	s := dnstest.Start(t, dnstest.Zone(t, zoneText))
 	opts := append([]Option{WithPort(port), WithRootCAs(ca.Pool()), WithHostTimeout(2 * time.Second)}, extra...)

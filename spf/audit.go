@@ -112,10 +112,10 @@ type termFact struct {
 	errName, errType string
 }
 
-// Audit explains domain's SPF policy without a client IP: the whole include/redirect
+// Check explains domain's SPF policy without a client IP: the whole include/redirect
 // tree fetched concurrently, lookup and void counts, and findings. Its error is set
 // only when domain is not a domain name; DNS trouble becomes findings.
-func Audit(ctx context.Context, r Resolver, domain string, opts ...Option) (*Report, error) {
+func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Report, error) {
 	cfg := config{}
 	for _, o := range opts {
 		o(&cfg)
@@ -173,7 +173,7 @@ func Audit(ctx context.Context, r Resolver, domain string, opts ...Option) (*Rep
 	return rep, nil
 }
 
-// WithSelfTest makes Audit also run check_host() for each sending IP.
+// WithSelfTest makes Check also run check_host() for each sending IP.
 func WithSelfTest(ips ...netip.Addr) Option {
 	return func(c *config) { c.selfTest = append(c.selfTest, ips...) }
 }
@@ -182,7 +182,7 @@ func WithSelfTest(ips ...netip.Addr) Option {
 // (postmaster@domain by default).
 func WithSender(addr string) Option { return func(c *config) { c.sender = addr } }
 
-// WithType99Lookup gives Audit a way to query RR type 99 (SPF) records, which the
+// WithType99Lookup gives Check a way to query RR type 99 (SPF) records, which the
 // Resolver interface cannot express; without it the type99 check is skipped.
 func WithType99Lookup(fn func(ctx context.Context, name string) ([]string, error)) Option {
 	return func(c *config) { c.type99 = fn }

@@ -142,7 +142,7 @@ func TestAuditFindsEachProblem(t *testing.T) {
 		{"a SERVFAIL on an include", "dnserr.example", "spf.dns-error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep, err := spf.Audit(context.Background(), r, tc.domain, type99(r))
+			rep, err := spf.Check(context.Background(), r, tc.domain, type99(r))
 			require.NoError(t, err)
 			assert.Contains(t, codes(rep.Findings), tc.code)
 			for _, f := range rep.Findings {
@@ -158,7 +158,7 @@ func TestAuditFindsEachProblem(t *testing.T) {
 
 func TestAuditOfAGoodDomainHasNoWarnings(t *testing.T) {
 	_, r := startAudit(t)
-	rep, err := spf.Audit(context.Background(), r, "good.example", type99(r))
+	rep, err := spf.Check(context.Background(), r, "good.example", type99(r))
 	require.NoError(t, err)
 	assert.Empty(t, rep.Findings)
 	assert.Equal(t, 2, rep.Lookups)
@@ -171,7 +171,7 @@ func TestAuditOfAGoodDomainHasNoWarnings(t *testing.T) {
 
 func TestAuditCountsPastTheLimitAndMarksTheStop(t *testing.T) {
 	_, r := startAudit(t)
-	rep, err := spf.Audit(context.Background(), r, "heavy.example")
+	rep, err := spf.Check(context.Background(), r, "heavy.example")
 	require.NoError(t, err)
 	// 3 includes + 5 in h1 + 4 in h2 + 2 in h3.
 	assert.Equal(t, 14, rep.Lookups)
@@ -191,7 +191,7 @@ func TestAuditCountsPastTheLimitAndMarksTheStop(t *testing.T) {
 
 func TestAuditCountsVoidLookupsPerNode(t *testing.T) {
 	_, r := startAudit(t)
-	rep, err := spf.Audit(context.Background(), r, "voids.example")
+	rep, err := spf.Check(context.Background(), r, "voids.example")
 	require.NoError(t, err)
 	assert.Equal(t, 3, rep.VoidLookups)
 	assert.Equal(t, 3, rep.Tree.VoidLookups)
@@ -200,7 +200,7 @@ func TestAuditCountsVoidLookupsPerNode(t *testing.T) {
 
 func TestAuditSelfTestEvaluatesEachIP(t *testing.T) {
 	_, r := startAudit(t)
-	rep, err := spf.Audit(context.Background(), r, "good.example",
+	rep, err := spf.Check(context.Background(), r, "good.example",
 		spf.WithSelfTest(netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("2001:db8::10"), netip.MustParseAddr("203.0.113.1")))
 	require.NoError(t, err)
 	require.Len(t, rep.SelfTests, 3)
@@ -212,7 +212,7 @@ func TestAuditSelfTestEvaluatesEachIP(t *testing.T) {
 func TestAuditRejectsABadDomain(t *testing.T) {
 	_, r := startAudit(t)
 	for _, d := range []string{"", "localhost", "a..b", "192.0.2.1"} {
-		_, err := spf.Audit(context.Background(), r, d)
+		_, err := spf.Check(context.Background(), r, d)
 		assert.ErrorIs(t, err, spf.ErrBadDomain, d)
 	}
 }
@@ -240,7 +240,7 @@ func TestAFailedLookupIsUnknownNotMissing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, r := startAudit(t)
 			srv.SetFault(tc.faultAt, tc.qtype, tc.fault)
-			rep, err := spf.Audit(context.Background(), r, tc.domain)
+			rep, err := spf.Check(context.Background(), r, tc.domain)
 			require.NoError(t, err)
 			got := codes(rep.Findings)
 			assert.Contains(t, got, "spf.dns-error")
@@ -264,7 +264,7 @@ func TestAFailedLookupIsUnknownNotMissing(t *testing.T) {
 	t.Run("the void count leaves out the failed lookup", func(t *testing.T) {
 		srv, r := startAudit(t)
 		srv.SetFault("gone1.example", dns.TypeA, dnstest.Fault{Rcode: dns.RcodeRefused})
-		rep, err := spf.Audit(context.Background(), r, "voids.example")
+		rep, err := spf.Check(context.Background(), r, "voids.example")
 		require.NoError(t, err)
 		assert.Equal(t, 2, rep.VoidLookups, "gone2 and gone3 are void; gone1 is unknown")
 		assert.NotContains(t, codes(rep.Findings), "spf.void-limit")

@@ -47,7 +47,7 @@ func BenchmarkAuditLatency(b *testing.B) {
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		r := srv.Resolver(b) // a fresh cache: every query goes to the server
-		rep, err := spf.Audit(context.Background(), r, "bench.example")
+		rep, err := spf.Check(context.Background(), r, "bench.example")
 		if err != nil {
 			b.Fatal(err)
 		}

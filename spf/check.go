@@ -60,8 +60,8 @@ type Option func(*config)
 type config struct {
 	helo     string
 	receiver string
-	now      time.Time
-	// Audit only.
+	now      func() time.Time
+	// Check (the audit) only.
 	selfTest []netip.Addr
 	sender   string
 	type99   func(ctx context.Context, name string) ([]string, error)
@@ -75,8 +75,15 @@ func WithHELO(name string) Option { return func(c *config) { c.helo = name } }
 // ("unknown" by default).
 func WithReceiver(name string) Option { return func(c *config) { c.receiver = name } }
 
-// WithTime sets the time used for %{t} in explanations (the current time by default).
-func WithTime(t time.Time) Option { return func(c *config) { c.now = t } }
+// WithNow sets the clock read for %{t} in explanations (time.Now by default); dkim
+// takes the same option.
+func WithNow(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
 
 // Outcome is the result of one check_host() evaluation and how it was reached.
 type Outcome struct {
@@ -122,8 +129,8 @@ func CheckHost(ctx context.Context, r Resolver, ip netip.Addr, domain, sender st
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.now.IsZero() {
-		cfg.now = time.Now()
+	if cfg.now == nil {
+		cfg.now = time.Now
 	}
 	// RFC 7208 §5: an IPv4-mapped IPv6 client is an IPv4 client.
 	ip = ip.Unmap().WithZone("")
@@ -542,7 +549,7 @@ func (e *evaluator) validated(ctx context.Context, term bool) ([]string, *fault)
 func (e *evaluator) env(domain string) *macroEnv {
 	env := &macroEnv{
 		sender: e.local + "@" + e.senderDomain, local: e.local, senderDomain: e.senderDomain,
-		domain: domain, helo: e.cfg.helo, ip: e.ip, receiver: e.cfg.receiver, now: e.cfg.now,
+		domain: domain, helo: e.cfg.helo, ip: e.ip, receiver: e.cfg.receiver, now: e.cfg.now(),
 	}
 	// RFC 7208 §7.3: %{p} is a validated name: the domain itself, else a subdomain of
 	// it, else any validated name, else "unknown".

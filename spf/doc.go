@@ -10,7 +10,7 @@
 // and exp= supplies the text of a fail. To bound the work a record can cause, RFC 7208
 // §4.6.4 allows at most 10 DNS-querying terms and 2 void lookups per evaluation;
 // exceeding either is a permerror, which many receivers treat like a fail. The audit
-// (Audit) walks the whole include/redirect tree concurrently and reports, with stable
+// (Check) walks the whole include/redirect tree concurrently and reports, with stable
 // finding codes, what a receiver would stop on.
 //
 // The package needs only a Resolver with the shapes of *net.Resolver's methods, so

@@ -48,14 +48,14 @@ why.example.com.  300 IN TXT "%{i} may not send for %{d}"
 	// 203.0.113.9 fail 203.0.113.9 may not send for example.com
 }
 
-func ExampleAudit() {
+func ExampleCheck() {
 	zone, _ := dnscheck.ParseZone(strings.NewReader(`
 example.com.       300 IN TXT "v=spf1 include:_spf.example.com ?all"
 _spf.example.com.  300 IN TXT "v=spf1 ip4:192.0.2.0/24 mx ~all"
 _spf.example.com.  300 IN MX 10 mail.example.com.
 mail.example.com.  300 IN A 192.0.2.1
 `), "example")
-	rep, _ := spf.Audit(context.Background(), dnscheck.NewZoneResolver(zone), "example.com")
+	rep, _ := spf.Check(context.Background(), dnscheck.NewZoneResolver(zone), "example.com")
 	fmt.Println("lookups:", rep.Lookups)
 	for _, f := range rep.Findings {
 		fmt.Println(f.Code)

@@ -10,7 +10,7 @@ import (
 	"github.com/mailcheck/mailcheck/internal/provider"
 )
 
-// WithProviderHints gives Audit more names that reveal who sends the domain's mail
+// WithProviderHints gives Check (the audit) more names that reveal who sends the domain's mail
 // (DKIM CNAME targets, say), beyond the MX hosts it looks up itself. fn is called only
 // when the domain has no SPF record, so a caller can make it do lookups lazily.
 func WithProviderHints(fn func(ctx context.Context) []string) Option {

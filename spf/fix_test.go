@@ -25,7 +25,7 @@ func loadFixes(t *testing.T) *dnscheck.Zone {
 func auditFixZone(t *testing.T, z *dnscheck.Zone, domain string, opts ...spf.Option) *spf.Report {
 	t.Helper()
 	r := dnscheck.NewZoneResolver(z)
-	rep, err := spf.Audit(context.Background(), r, domain, append(opts, spf.WithType99Lookup(r.LookupType99SPF))...)
+	rep, err := spf.Check(context.Background(), r, domain, append(opts, spf.WithType99Lookup(r.LookupType99SPF))...)
 	require.NoError(t, err)
 	return rep
 }

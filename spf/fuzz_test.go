@@ -58,7 +58,7 @@ mx.example.com. 300 IN AAAA 2001:db8::1
 		if out.Lookups > spf.MaxLookups+1 {
 			t.Fatalf("%d lookups evaluated", out.Lookups)
 		}
-		if _, err := spf.Audit(ctx, r, "example.com"); err != nil {
+		if _, err := spf.Check(ctx, r, "example.com"); err != nil {
 			t.Fatal(err)
 		}
 	})

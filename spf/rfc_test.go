@@ -260,7 +260,7 @@ func TestRFC7208Rules(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
 			out := spf.CheckHost(ctx, srv.Resolver(t), netip.MustParseAddr(tc.ip), tc.domain, tc.sender,
-				spf.WithHELO("mta.example.net"), spf.WithReceiver("mx.receiver.example"), spf.WithTime(time.Unix(1700000000, 0)))
+				spf.WithHELO("mta.example.net"), spf.WithReceiver("mx.receiver.example"), spf.WithNow(func() time.Time { return time.Unix(1700000000, 0) }))
 			assert.Equal(t, tc.want, out.Result, "problem: %s", out.Problem)
 			assert.Equal(t, tc.expl, out.Explanation)
 		})

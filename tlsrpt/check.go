@@ -29,8 +29,8 @@ const (
 	StateUnknown State = "unknown" // the lookup failed
 )
 
-// Result is the outcome of Check.
-type Result struct {
+// Report is the outcome of Check.
+type Report struct {
 	Domain string `json:"domain"`
 	State  State  `json:"state"`
 	// Records are the v=TLSRPTv1 TXT records at _smtp._tls.<domain>.
@@ -46,13 +46,13 @@ func Name(domain string) string { return "_smtp._tls." + domain }
 
 // Check looks up and judges the domain's TLS-RPT record. The error is set only for a
 // bad argument; a failed lookup is a tlsrpt.dns-error finding.
-func Check(ctx context.Context, r Resolver, domain string) (*Result, error) {
+func Check(ctx context.Context, r Resolver, domain string) (*Report, error) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	if domain == "" {
 		return nil, errors.New("tlsrpt: empty domain")
 	}
 	name := Name(domain)
-	res := &Result{Domain: domain, Records: []string{}}
+	res := &Report{Domain: domain, Records: []string{}}
 	add := func(f Finding) { res.Findings = append(res.Findings, f) }
 	txts, err := r.LookupTXT(ctx, name)
 	var de *net.DNSError

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func codes(res *Result) []finding.Code {
+func codes(res *Report) []finding.Code {
 	out := []finding.Code{}
 	for _, f := range res.Findings {
 		out = append(out, f.Code)

@@ -50,7 +50,7 @@ func attachmentsCommand(e *env) *cli.Command {
 			p := &printer{w: e.stdout, color: o.color, width: o.width}
 			p.line("%s  %s  %s", p.paint(ansiBold, "ATTACHMENTS"), clean(c.Args().First()), p.statusMark(check.Status))
 			p.line("  %s", clean(check.Summary))
-			if res, ok := check.Details.(*attachments.Result); ok {
+			if res, ok := check.Details.(*attachments.Report); ok {
 				printAttachments(p, res)
 			}
 			p.findings(check.Findings)
@@ -60,7 +60,7 @@ func attachmentsCommand(e *env) *cli.Command {
 }
 
 // printAttachments prints the receivers' verdicts, then each file as a tree.
-func printAttachments(p *printer, res *attachments.Result) {
+func printAttachments(p *printer, res *attachments.Report) {
 	if res.NotMessage != "" {
 		return // the summary says so; there is nothing to list
 	}

@@ -126,17 +126,17 @@ func scoreText(rep *mailcheck.Report) string {
 // checkDetails returns the printer of a check's facts, by the type of its details.
 func checkDetails(c *mailcheck.Check) func(*printer) {
 	switch d := c.Details.(type) {
-	case *dnscheck.MXResult:
+	case *dnscheck.MXReport:
 		return func(p *printer) { printMXHosts(p, d) }
 	case *spf.Report:
 		return func(p *printer) { printSPFTree(p, d) }
-	case *dmarc.Result:
+	case *dmarc.Report:
 		return func(p *printer) { printDMARC(p, d) }
-	case *dkim.Result:
+	case *dkim.Report:
 		return func(p *printer) { printDKIMKeys(p, d) }
-	case *mtasts.Result:
+	case *mtasts.Report:
 		return func(p *printer) { printMTASTS(p, d) }
-	case *smtpprobe.Result:
+	case *smtpprobe.Report:
 		return func(p *printer) { printSMTPProbe(p, d) }
 	}
 	return nil

@@ -35,7 +35,7 @@ func dkimCommand(e *env) *cli.Command {
 				return usageError("%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "dkim: "), "dnscheck: "))
 			}
 			return run.emit(check, func(p *printer) {
-				if res, ok := check.Details.(*dkim.Result); ok {
+				if res, ok := check.Details.(*dkim.Report); ok {
 					printDKIMKeys(p, res)
 				}
 			})
@@ -43,7 +43,7 @@ func dkimCommand(e *env) *cli.Command {
 	}
 }
 
-func printDKIMKeys(p *printer, res *dkim.Result) {
+func printDKIMKeys(p *printer, res *dkim.Report) {
 	for _, k := range res.Keys {
 		p.line("    %s", strings.Join(dkimKeyLine(k), "  "))
 	}

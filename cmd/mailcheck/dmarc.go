@@ -31,7 +31,7 @@ func dmarcCommand(e *env) *cli.Command {
 				return usageError("%v", err)
 			}
 			return run.emit(check, func(p *printer) {
-				if res, ok := check.Details.(*dmarc.Result); ok {
+				if res, ok := check.Details.(*dmarc.Report); ok {
 					printDMARC(p, res)
 				}
 			})
@@ -45,7 +45,7 @@ var sourceWords = map[dmarc.Source]string{
 	dmarc.AtPublicSuffixDomain:   "inherited from the public suffix domain (psd=y)",
 }
 
-func printDMARC(p *printer, r *dmarc.Result) {
+func printDMARC(p *printer, r *dmarc.Report) {
 	disc := r.Discovery
 	p.line("")
 	p.line("  walked    %s", walkLine(disc))

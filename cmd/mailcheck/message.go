@@ -100,9 +100,9 @@ func messageCommand(e *env) *cli.Command {
 				p.line("%s  %s", p.paint(ansiBold, strings.ToUpper(ch.ID)), p.statusMark(ch.Status))
 				p.wrapped("  ", clean(ch.Summary))
 				switch d := ch.Details.(type) {
-				case *attachments.Result:
+				case *attachments.Report:
 					printAttachments(p, d)
-				case *dkim.MessageResult:
+				case *dkim.MessageReport:
 					printSignatures(p, d)
 				}
 				p.findings(ch.Findings)
@@ -114,7 +114,7 @@ func messageCommand(e *env) *cli.Command {
 
 // printSignatures prints one line per DKIM-Signature: signer, selector, algorithm,
 // result and alignment.
-func printSignatures(p *printer, res *dkim.MessageResult) {
+func printSignatures(p *printer, res *dkim.MessageReport) {
 	for _, s := range res.Signatures {
 		line := "    d=" + clean(s.Domain) + " s=" + clean(s.Selector) + " " + clean(s.Algorithm) + "  " + string(s.Result)
 		if s.Reason != "" {

@@ -28,7 +28,7 @@ func mxCommand(e *env) *cli.Command {
 				return usageError("%v", err)
 			}
 			return run.emit(check, func(p *printer) {
-				if res, ok := check.Details.(*dnscheck.MXResult); ok {
+				if res, ok := check.Details.(*dnscheck.MXReport); ok {
 					printMXHosts(p, res)
 				}
 			})
@@ -36,7 +36,7 @@ func mxCommand(e *env) *cli.Command {
 	}
 }
 
-func printMXHosts(p *printer, res *dnscheck.MXResult) {
+func printMXHosts(p *printer, res *dnscheck.MXReport) {
 	for _, h := range res.Hosts {
 		if h.Host == "." {
 			continue

@@ -99,7 +99,7 @@ func transportCommand(e *env) *cli.Command {
 	}
 }
 
-func printMTASTS(p *printer, r *mtasts.Result) {
+func printMTASTS(p *printer, r *mtasts.Report) {
 	if len(r.Records) > 0 {
 		p.line("    record    %s", quoteRecord(r.Records[0]))
 	}
@@ -125,7 +125,7 @@ func printMTASTS(p *printer, r *mtasts.Result) {
 	}
 }
 
-func printSMTPProbe(p *printer, r *smtpprobe.Result) {
+func printSMTPProbe(p *printer, r *smtpprobe.Report) {
 	for _, h := range r.Hosts {
 		line := fmt.Sprintf("    %s %s  %s", clean(h.Host), h.Address, h.Outcome)
 		if h.TLSVersion != "" {
