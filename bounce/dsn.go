@@ -64,6 +64,7 @@ func address(v string) string {
 // human-readable part) supply what a group lacks: some MTAs leave out
 // Diagnostic-Code or Remote-MTA there.
 func parseDSN(rep *Report, body []byte, text []Recipient) {
+	m := memo{}
 	for _, g := range fieldGroups(body) {
 		var rc Recipient
 		isRecipient := false
@@ -82,7 +83,8 @@ func parseDSN(rep *Report, body []byte, text []Recipient) {
 			case "status":
 				rc.Status = statusOf(" " + f.value + " ")
 			case "remote-mta":
-				rc.RemoteMTA = truncate(typedValue(f.value), 255)
+				// "dns; mx.example.net. (192.0.2.55, the server for ...)": the name.
+				rc.RemoteMTA = strings.TrimSuffix(truncate(strings.Fields(typedValue(f.value) + " ")[0], 255), ".")
 			case "diagnostic-code":
 				rc.Diagnostic = typedValue(f.value)
 			}
@@ -112,13 +114,13 @@ func parseDSN(rep *Report, body []byte, text []Recipient) {
 			}
 			break
 		}
-		finishRecipient(&rc)
+		finishRecipient(&rc, m)
 		rep.Recipients = append(rep.Recipients, rc)
 	}
 }
 
 // finishRecipient cleans the diagnostic, reads the codes in it, and classifies.
-func finishRecipient(rc *Recipient) {
+func finishRecipient(rc *Recipient, m memo) {
 	d := rc.Diagnostic
 	if rc.Command == "" {
 		rc.Command = commandOf(d)
@@ -138,9 +140,15 @@ func finishRecipient(rc *Recipient) {
 		rc.Status = s
 	}
 	rc.Diagnostic = d
-	rc.Reason = Classify(rc.Status, rc.ReplyCode, d)
+	rc.Reason = m.classify(rc.Status, rc.ReplyCode, d)
 	if rc.Action == "delayed" && rc.Reason == Undefined {
 		rc.Reason = OnHold
+	}
+	// A notice that failed a recipient on a temporary network error means the
+	// sender's MTA stopped retrying: the message expired in its queue (RFC 3464
+	// §2.3.3 "failed" with a 4.x.x status).
+	if rc.Action == "failed" && strings.HasPrefix(rc.Status, "4.") && rc.Reason == NetworkError {
+		rc.Reason = Expired
 	}
 	if rc.Action == "delivered" || rc.Action == "relayed" || rc.Action == "expanded" {
 		rc.Reason = Delivered
@@ -155,7 +163,7 @@ var (
 	// Sendmail's wording.
 	commandRE = regexp.MustCompile(`(?i)(?:in reply to|after|>>>)\s+(?:end of\s+)?(rcpt to|mail from|data|rcpt|mail|helo|ehlo|end of data)\b`)
 	// wrapperRE matches MTA wording around the receiver's reply.
-	wrapperRE = regexp.MustCompile(`(?i)\bhost\s+[a-z0-9][a-z0-9.\-]*\s?\[[0-9a-f.:]+\](?:\s+said)?:\s*|\(in reply to [^)]*\)|SMTP error from remote mail server after [^:]*(?::<[^>]*>)?:\s*|\bremote host said:\s*|giving up on [0-9a-f.:]+\.?|\b[0-9.]+ does not like recipient\.?|^\s*smtp;\s*`)
+	wrapperRE = regexp.MustCompile(`(?i)\bhost\s+[a-z0-9][a-z0-9.\-]*\s?\[[0-9a-f.:]+\](?:\s+said)?:?\s*|\(in reply to [^)]*\)|SMTP error from remote mail server after [^:]*(?::<[^>]*>)?:\s*|\bremote host said:\s*|giving up on [0-9a-f.:]+\.?|\b[0-9.]+ does not like recipient\.?|^\s*smtp;\s*`)
 	spaceRE   = regexp.MustCompile(`\s+`)
 )
 
@@ -198,7 +206,14 @@ func cleanDiagnostic(d string) string {
 		return d
 	}
 	head, tail := d[:first+3], d[first+3:]
-	tail = re.ReplaceAllString(tail, " ")
+	// Consecutive prefixes share the space between them, so replace until none is left.
+	for i := 0; i < 64; i++ {
+		next := re.ReplaceAllString(tail, " ")
+		if next == tail {
+			break
+		}
+		tail = next
+	}
 	if strings.HasPrefix(tail, "-") {
 		tail = " " + tail[1:]
 	}

@@ -237,10 +237,7 @@ func ParseBytes(data []byte) (*Report, error) {
 	}
 	if len(textRcpts) > 0 && (looksLikeBounce(msg.Header, rep) || dsn != nil) {
 		rep.Format = FormatText
-		for _, tr := range textRcpts {
-			tr.Reason = Classify(tr.Status, tr.ReplyCode, tr.Diagnostic)
-			rep.Recipients = append(rep.Recipients, tr)
-		}
+		rep.Recipients = textRcpts
 		return rep, nil
 	}
 	return nil, &NotBounceError{LooksLike: describe(msg.Header, rep, dsn != nil)}

@@ -2,6 +2,7 @@ package bounce
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 )
@@ -71,61 +72,118 @@ func (r Reason) SenderSide() bool {
 // more specific wording comes before a general one ("DMARC" before "blocked").
 type textRule struct {
 	reason Reason
-	re     *regexp.Regexp
+	alts   []alternative
 }
 
+// alternative is one pattern of a rule with a literal the text must contain for the
+// pattern to match: the cheap test runs first, so most patterns never run.
+type alternative struct {
+	literal string
+	re      *regexp.Regexp
+}
+
+func (r textRule) match(t string) bool {
+	for _, a := range r.alts {
+		if (a.literal == "" || strings.Contains(t, a.literal)) && a.re.MatchString(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// rule compiles a rule's patterns. Patterns are lower case and matched against the
+// lower-cased text; gaps are [^;]*? (within one clause), not counted repetitions,
+// which multiply the size of the compiled program and the matching time with it.
 func rule(r Reason, patterns ...string) textRule {
-	return textRule{r, regexp.MustCompile(`(?i)(?:` + strings.Join(patterns, `|`) + `)`)}
+	tr := textRule{reason: r}
+	for _, p := range patterns {
+		tr.alts = append(tr.alts, alternative{literal: requiredLiteral(p), re: regexp.MustCompile(p)})
+	}
+	return tr
+}
+
+// requiredLiteral returns the longest literal of at least three bytes that every
+// match of pattern contains, or "" when there is none.
+func requiredLiteral(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	lit := func(n *syntax.Regexp) string {
+		if n.Op == syntax.OpLiteral && n.Flags&syntax.FoldCase == 0 {
+			return string(n.Rune)
+		}
+		return ""
+	}
+	best := lit(re)
+	if re.Op == syntax.OpConcat {
+		for _, sub := range re.Sub {
+			if l := lit(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+	}
+	if len(best) < 3 {
+		return ""
+	}
+	return best
 }
 
 // textRules are written from the receivers' published texts (Microsoft's Exchange
 // Online NDR table, Google's SMTP error reference, Yahoo's error-code page, the
 // Postfix, Exim, Sendmail and qmail sources' wording) and RFC 3463's meanings.
 var textRules = []textRule{
-	rule(AuthFailure, `dmarc`, `\bspf\b.{0,40}(?:fail|did not pass|check)`, `\bdkim\b.{0,40}(?:fail|did not pass)`,
+	rule(AuthFailure, `dmarc`, `\bspf\b[^;]*?(?:fail|did not pass|check)`, `\bdkim\b[^;]*?(?:fail|did not pass)`,
 		`unauthenticated (?:e-?mail|sender)`, `sender is unauthenticated`, `not pass(?:ed)? authentication`,
 		`fails? to pass authentication`, `authentication (?:checks? )?fail`, `does not have authentication information`,
-		`minimum authentication requirements`, `sender policy framework`),
+		`minimum authentication requirements`, `required authentication level`, `sender policy framework`),
 	rule(RequirePTR, `\bptr\b`, `reverse dns`, `reverse lookup`, `rdns`, `cannot find your hostname`,
 		`no reverse`, `reverse (?:dns|name|hostname|mapping)`, `client host rejected: cannot find`, `forward-confirmed`),
-	rule(VirusDetected, `virus`, `malware`, `trojan`, `infected`, `potential security issue`, `dangerous (?:content|attachment)`,
-		`executable`, `blocked (?:file|attachment)`, `attachment.{0,30}(?:not allowed|blocked|prohibited|rejected)`),
+	rule(VirusDetected, `virus`, `malware`, `trojan`, `infected`),
+	// A receiver that refuses attachment types (executables, archives holding them)
+	// applies a policy; it has not found a virus.
+	rule(PolicyViolation, `potential security issue`, `dangerous (?:content|attachment)`, `executable`,
+		`blocked (?:file|attachment)`, `attachment[^;]*?(?:not allowed|blocked|prohibited|rejected)`),
+	// Gmail's "unusual rate of unsolicited mail originating from your IP address" is
+	// about the IP's record, not this message's content.
+	rule(BadReputation, `originating from your ip`),
 	rule(SpamDetected, `\bspam\b`, `unsolicited`, `\bjunk\b`, `bulk e?mail`, `spamhaus dbl`, `uribl`, `surbl`,
-		`content.{0,30}(?:rejected|refused|not accepted)`),
+		`content[^;]*?(?:rejected|refused|not accepted)`),
 	rule(BadReputation, `reputation`, `\btss0\d`, `low quality`, `\bts0[1-3]\b`),
 	rule(Speeding, `rate limit`, `too (?:many|much) (?:mail|messages|email)`, `receiving mail (?:too quickly|at a rate)`,
 		`sending (?:quota|limit)`, `exceeded permitted limits`, `unusual rate`, `too fast`, `throttl`, `deferred due to unexpected volume`),
 	rule(Blocked, `blocklist`, `blacklist`, `block ?list`, `spamhaus`, `\bdnsbl\b`, `\brbl\b`, `spamcop`, `barracuda`,
-		`banned sending ip`, `client host .{0,60}blocked`, `connections? (?:will not be|not) accepted`, `\bbl2[13]\b`,
-		`access denied, banned`, `bad helo`, `your ip`, `ip address .{0,40}(?:blocked|rejected|listed)`, `listed (?:at|on|in)`,
-		`host(?:ing)? .{0,40} blocked`, `permanently deferred`, `not accept(?:ed)? email over ipv6`, `customer block list`,
+		`banned sending ip`, `client host [^;]*?blocked`, `connections? (?:will not be|not) accepted`, `\bbl2[13]\b`,
+		`access denied, banned`, `bad helo`, `your ip`, `ip address [^;]*?(?:blocked|rejected|listed)`, `listed (?:at|on|in)`,
+		`host(?:ing)? [^;]*? blocked`, `permanently deferred`, `not accept(?:ed)? email over ipv6`, `customer block list`,
 		`service unavailable; client host`, `poor reputation`),
-	rule(NotCompliantRFC, `rfc ?5322`, `rfc ?2822`, `not rfc.{0,10}compliant`, `duplicate (?:header|.{0,20}field)`,
+	rule(NotCompliantRFC, `rfc ?5322`, `rfc ?2822`, `not rfc[^;]*?compliant`, `duplicate (?:header|[^;]*?field)`,
 		`multiple (?:from|date|subject|to|message-id)`, `missing a valid message-?id`, `message-?id header`),
 	rule(ContentError, `header(?:s)? rule filter`, `headers? (?:is |are )?(?:invalid|malformed|bad|too long)`,
 		`rejected by headers`, `content rejected`, `improper (?:header|line)`, `8-?bit`, `line too long`, `bare (?:lf|linefeed)`, `message header`),
-	rule(MailboxFull, `mailbox (?:is )?full`, `over ?quota`, `quota exceeded`, `exceeded .{0,20}quota`, `insufficient (?:storage|space)`,
-		`mailbox .{0,30}(?:storage|space)`, `out of storage`, `disk quota`, `mail ?box size limit`, `full mailbox`),
+	rule(MailboxFull, `mailbox (?:is )?full`, `over ?quota`, `quota exceeded`, `exceeded [^;]*?quota`, `insufficient (?:storage|space)`,
+		`mailbox [^;]*?(?:storage|space)`, `out of storage`, `disk quota`, `mail ?box size limit`, `full mailbox`),
 	rule(MesgTooBig, `message (?:size|length) exceeds`, `(?:too|very) (?:big|large)`, `size limit`,
-		`exceeds? (?:the )?(?:maximum|max) (?:message )?size`, `message size`, `exceeded .{0,20}size`, `\bsize\b.{0,30}exceed`),
+		`exceeds? (?:the )?(?:maximum|max) (?:message )?size`, `message size`, `exceeded [^;]*?size`, `\bsize\b[^;]*?exceed`),
 	// A refused sender address, said before the recipient wording that shares "address rejected".
 	rule(Rejected, `sender address rejected`, `domain of sender address`, `sender (?:domain )?(?:is )?(?:refused|denied|not allowed|blocked)`),
 	rule(Suspend, `disabled`, `suspended`, `deactivated`, `inactive`, `account (?:is )?(?:locked|closed|expired)`, `no longer (?:active|in use)`),
 	rule(UserUnknown, `user ?unknown`, `unknown (?:user|recipient|address|mailbox|local)`, `no such (?:user|mailbox|recipient|address|account)`,
 		`(?:mailbox|user|address|recipient|account)(?: \S+)? (?:does not|doesn't|did not) exist`, `(?:mailbox|recipient|address) (?:not found|unavailable|unknown)`,
-		`not (?:a )?(?:valid|known) (?:recipient|user|mailbox)`, `invalid (?:recipient|mailbox|user|address)`, `account .{0,30}does not exist`,
-		`does not have a .{0,20}account`, `doesn't have a .{0,20}account`, `recipient not found`, `user not found`, `mailbox not found`,
+		`not (?:a )?(?:valid|known) (?:recipient|user|mailbox)`, `invalid (?:recipient|mailbox|user|address)`, `account [^;]*?does not exist`,
+		`does not have a [^;]*?account`, `doesn't have a [^;]*?account`, `recipient not found`, `user not found`, `mailbox not found`,
 		`addressee unknown`, `no mailbox`, `no valid recipients`, `recipient rejected`, `rejected: user`, `sorry, no mailbox here`,
 		`address rejected`, `not listed in`, `resolver\.adr\.recipientnotfound`, `recipientnotfound`, `bad destination mailbox`),
 	rule(HostUnknown, `host (?:or domain name )?not found`, `unknown host`, `domain (?:not found|does not exist|not exist)`,
-		`name or service not known`, `no mx`, `unrouteable`, `unroutable`, `no such domain`, `domain .{0,20}(?:not|n't) (?:exist|found)`,
-		`weren't able to find the recipient domain`, `nxdomain`, `host unknown`, `name server .{0,40}not found`),
+		`name or service not known`, `no mx`, `unrouteable`, `unroutable`, `no such domain`, `domain [^;]*?(?:not|n't) (?:exist|found)`,
+		`weren't able to find the recipient domain`, `nxdomain`, `host unknown`, `name server [^;]*?not found`),
 	rule(NoRelaying, `relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)`, `not permitted to relay`,
 		`unable to relay`, `we do not relay`, `relay not`, `not (?:a )?(?:local|hosted|our) domain`, `cannot relay`),
 	rule(NotAccept, `does not accept mail`, `null mx`, `accepts no mail`, `not accepting (?:mail|messages)`),
 	rule(SecurityError, `\btls\b`, `starttls`, `encryption required`, `authentication required`, `must (?:issue|use) a starttls`,
 		`not authenticated`, `client was not authenticated`, `certificate`),
-	rule(Rejected, `sender (?:address )?rejected`, `sender .{0,30}(?:refused|denied|not allowed|blocked)`, `domain of sender address`,
+	rule(Rejected, `sender (?:address )?rejected`, `sender [^;]*?(?:refused|denied|not allowed|blocked)`, `domain of sender address`,
 		`sender domain`, `from address`, `mail from`, `return-path`, `banned sender`, `envelope sender`),
 	rule(PolicyViolation, `polic(?:y|ies)`, `prohibited`, `not accepted for policy reasons`, `violat`, `not permitted`),
 	rule(Filtered, `filter`, `delivery not authorized`, `refused to accept`),
@@ -173,16 +231,18 @@ var replyRE = regexp.MustCompile(`(?:^|[\s;:(\[])([245][0-5]\d)(?:[ -]|$)`)
 // text. The text decides first, because receivers use broad codes (550 5.7.1) for
 // many causes and say the cause in words; then the status code; then the reply code.
 func Classify(status string, replyCode int, text string) Reason {
-	t := strings.TrimSpace(text)
-	if len(t) > maxDiagnostic {
-		t = t[:maxDiagnostic]
+	t := strings.ToLower(strings.TrimSpace(text))
+	// The cause is said at the start of a reply; reading 1 KiB keeps the cost of
+	// the rules' matching small and bounded.
+	if len(t) > maxClassify {
+		t = t[:maxClassify]
 	}
 	if strings.HasPrefix(status, "2.") {
 		return Delivered
 	}
 	if t != "" {
 		for _, r := range textRules {
-			if r.re.MatchString(t) {
+			if r.match(t) {
 				return r.reason
 			}
 		}
@@ -226,6 +286,23 @@ func Classify(status string, replyCode int, text string) Reason {
 		return OnHold
 	}
 	return Undefined
+}
+
+// maxClassify is how much of a diagnostic Classify reads.
+const maxClassify = 1 << 10
+
+// memo caches Classify within one notice: a notice to many recipients usually
+// repeats one reply.
+type memo map[[3]string]Reason
+
+func (m memo) classify(status string, replyCode int, text string) Reason {
+	k := [3]string{status, itoa(replyCode), truncate(text, maxClassify)}
+	if r, ok := m[k]; ok {
+		return r
+	}
+	r := Classify(status, replyCode, text)
+	m[k] = r
+	return r
 }
 
 // replyCodeOf returns the first SMTP reply code in text, or 0.

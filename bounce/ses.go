@@ -70,6 +70,7 @@ func parseSES(data []byte) (*Report, error) {
 	if len(n.Mail.CommonHeaders.From) > 0 {
 		rep.NoticeTo = truncate(n.Mail.CommonHeaders.From[0], 998)
 	}
+	m := memo{}
 	switch {
 	case kind == "Bounce" && n.Bounce != nil:
 		rep.ReportingMTA = typedValue(n.Bounce.ReportingMTA)
@@ -79,7 +80,7 @@ func parseSES(data []byte) (*Report, error) {
 			}
 			rc := Recipient{Address: address(b.EmailAddress), Action: strings.ToLower(b.Action), Status: statusOf(" " + b.Status + " "),
 				Diagnostic: typedValue(b.DiagnosticCode), RemoteIP: n.Bounce.RemoteMtaIP}
-			finishRecipient(&rc)
+			finishRecipient(&rc, m)
 			// SES says what it knows without a diagnostic: its own suppression list
 			// and the bounce type (Permanent/NoEmail, Permanent/Suppressed).
 			if rc.Diagnostic == "" {
@@ -112,7 +113,7 @@ func parseSES(data []byte) (*Report, error) {
 		rep.ReportingMTA = n.Delivery.ReportingMTA
 		for _, a := range n.Delivery.Recipients {
 			rc := Recipient{Address: address(a), Action: "delivered", Diagnostic: n.Delivery.SMTPResponse, RemoteIP: n.Delivery.RemoteMtaIP}
-			finishRecipient(&rc)
+			finishRecipient(&rc, m)
 			rep.Recipients = append(rep.Recipients, rc)
 		}
 	}

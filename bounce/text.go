@@ -31,6 +31,7 @@ var (
 // then the reply on the same or the following (indented) lines.
 func scanText(text string) ([]Recipient, int) {
 	var out []Recipient
+	m := memo{}
 	var cur *Recipient
 	var diag []string
 	flush := func() {
@@ -39,7 +40,7 @@ func scanText(text string) ([]Recipient, int) {
 		}
 		cur.Diagnostic = strings.Join(diag, " ")
 		if cur.Diagnostic != "" && len(out) < maxRecipients {
-			finishRecipient(cur)
+			finishRecipient(cur, m)
 			out = append(out, *cur)
 		}
 		cur, diag = nil, nil
