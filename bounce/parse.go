@@ -172,7 +172,7 @@ func ParseBytes(data []byte) (*Report, error) {
 	}
 	msg, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(trimmed)))
 	if err != nil || len(msg.Header) == 0 {
-		return nil, &NotBounceError{LooksLike: "not an email message: it has no header section"}
+		return nil, &NotBounceError{LooksLike: "text, not an email message (it has no header section)"}
 	}
 	rep := &Report{
 		NoticeFrom: decodeHeader(msg.Header.Get("From")),
@@ -215,6 +215,9 @@ func ParseBytes(data []byte) (*Report, error) {
 	}
 	if len(human) > maxText {
 		human = human[:maxText]
+	}
+	if rep.Source == "" {
+		rep.Source = sourceFromText(human)
 	}
 	if topType == "multipart/report" && strings.EqualFold(topParams["report-type"], "disposition-notification") {
 		return nil, &NotBounceError{LooksLike: "a read receipt (an RFC 8098 message disposition notification), not a bounce"}
@@ -301,6 +304,22 @@ func sourceOf(h mail.Header, rep *Report) string {
 		return "yahoo"
 	case h.Get("X-Failed-Recipients") != "":
 		return "exim"
+	}
+	return ""
+}
+
+// sourceFromText recognises an MTA by the fixed words of its notice.
+func sourceFromText(human []byte) string {
+	for _, s := range []struct{ words, source string }{
+		{"This is the mail system at host", "postfix"},
+		{"This is the qmail-send program", "qmail"},
+		{"Transcript of session follows", "sendmail"},
+		{"This message was created automatically by mail delivery software", "exim"},
+		{"Sorry, we were unable to deliver your message", "yahoo"},
+	} {
+		if bytes.Contains(human, []byte(s.words)) {
+			return s.source
+		}
 	}
 	return ""
 }

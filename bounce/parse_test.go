@@ -92,7 +92,7 @@ func TestParseSaysWhatInputThatIsNotABounceLooksLike(t *testing.T) {
 		{"an ordinary message is named with its sender and subject", "From: bob@example.org\r\nSubject: lunch\r\n\r\nLunch?\r\n", `an ordinary message from bob@example.org (subject "lunch")`},
 		{"an out-of-office reply is an automatic reply", "From: bob@example.org\r\nAuto-Submitted: auto-replied\r\nSubject: Out of Office: lunch\r\n\r\nAway.\r\n", "an automatic reply"},
 		{"a read receipt is an MDN", mdn, "read receipt"},
-		{"text without a header is not a message", "hello there, this is not mail\n", "no header section"},
+		{"text without a header is not a message", "hello there, this is not mail\n", "not an email message"},
 		{"empty input is empty", "", "empty input"},
 		{"JSON that is not SES's is said to be so", `{"hello": 1}`, "not an Amazon SES"},
 		{"a mailer's notice without a readable recipient says so", "From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail\r\n\r\nSomething went wrong.\r\n", "cannot read"},

@@ -68,6 +68,7 @@ func commands(e *env) []*cli.Command {
 		dkimCommand(e),
 		attachmentsCommand(e),
 		messageCommand(e),
+		bounceCommand(e),
 		bulkCommand(e),
 	}
 }
