@@ -50,6 +50,14 @@ func typedValue(v string) string {
 	return strings.TrimSpace(v)
 }
 
+// firstField returns the first white-space separated word of v, or "".
+func firstField(v string) string {
+	if f := strings.Fields(v); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
 // address cleans a recipient address: no angle brackets, no trailing dot.
 func address(v string) string {
 	v = strings.TrimSpace(typedValue(v))
@@ -79,12 +87,12 @@ func parseDSN(rep *Report, body []byte, text []Recipient) {
 			case "original-recipient":
 				rc.OriginalRecipient, isRecipient = address(f.value), true
 			case "action":
-				rc.Action = strings.ToLower(truncate(strings.Fields(f.value + " x")[0], 20))
+				rc.Action = strings.ToLower(truncate(firstField(f.value), 20))
 			case "status":
 				rc.Status = statusOf(" " + f.value + " ")
 			case "remote-mta":
 				// "dns; mx.example.net. (192.0.2.55, the server for ...)": the name.
-				rc.RemoteMTA = strings.TrimSuffix(truncate(strings.Fields(typedValue(f.value) + " ")[0], 255), ".")
+				rc.RemoteMTA = strings.TrimSuffix(truncate(firstField(typedValue(f.value)), 255), ".")
 			case "diagnostic-code":
 				rc.Diagnostic = typedValue(f.value)
 			}
