@@ -154,6 +154,12 @@ func Parse(r io.Reader) (*Report, error) {
 
 // ParseBytes is Parse on a notice already in memory (at most MaxSize bytes are read).
 func ParseBytes(data []byte) (*Report, error) {
+	return parseBytes(data, 0)
+}
+
+// parseBytes is ParseBytes at a nesting depth: a bounce forwarded as an attachment
+// is read once from inside the forward.
+func parseBytes(data []byte, depth int) (*Report, error) {
 	if len(data) > MaxSize {
 		return nil, ErrTooLarge
 	}
@@ -243,6 +249,12 @@ func ParseBytes(data []byte) (*Report, error) {
 		rep.Recipients = textRcpts
 		return rep, nil
 	}
+	// Someone forwarded the bounce as an attachment: read the attached notice.
+	if depth == 0 && rep.Original != nil && !rep.Original.HeadersOnly {
+		if inner, err := parseBytes(rep.Original.Raw, depth+1); err == nil {
+			return inner, nil
+		}
+	}
 	return nil, &NotBounceError{LooksLike: describe(msg.Header, rep, dsn != nil)}
 }
 
@@ -253,11 +265,11 @@ func describe(h mail.Header, rep *Report, hadDSN bool) string {
 	switch {
 	case hadDSN:
 		return "a delivery status notification that names no recipient"
+	case looksLikeBounce(h, rep):
+		return "a delivery notice in a wording mailcheck cannot read (no recipient with an error found)"
 	case strings.HasPrefix(auto, "auto-replied") || strings.HasPrefix(subj, "out of office") ||
 		strings.HasPrefix(subj, "automatic reply") || strings.HasPrefix(subj, "auto:") || strings.Contains(subj, "vacation"):
 		return "an automatic reply (out of office): the message was delivered"
-	case looksLikeBounce(h, rep):
-		return "a delivery notice in a wording mailcheck cannot read (no recipient with an error found)"
 	}
 	what := "an ordinary message"
 	if rep.NoticeFrom != "" {

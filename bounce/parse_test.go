@@ -82,6 +82,19 @@ func TestParseReadsEachFormatsFields(t *testing.T) {
 	})
 }
 
+func TestParseReadsABounceForwardedAsAnAttachment(t *testing.T) {
+	inner, err := os.ReadFile(filepath.Join(corpusDir, "written/qmail-mailboxfull.eml"))
+	require.NoError(t, err)
+	fwd := "From: alice@sender.example\r\nTo: helpdesk@sender.example\r\nSubject: Fwd: failure notice\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=f\r\n\r\n--f\r\nContent-Type: text/plain\r\n\r\nWhy did this bounce?\r\n" +
+		"--f\r\nContent-Type: message/rfc822\r\n\r\n" + string(inner) + "\r\n--f--\r\n"
+	rep, err := ParseBytes([]byte(fwd))
+	require.NoError(t, err)
+	require.Len(t, rep.Recipients, 1)
+	assert.Equal(t, "dave@example.net", rep.Recipients[0].Address)
+	assert.Equal(t, MailboxFull, rep.Recipients[0].Reason)
+}
+
 func TestParseSaysWhatInputThatIsNotABounceLooksLike(t *testing.T) {
 	mdn := "From: bob@example.org\r\nTo: alice@sender.example\r\nSubject: Read: hi\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/report; report-type=disposition-notification; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nread\r\n" +
@@ -96,6 +109,7 @@ func TestParseSaysWhatInputThatIsNotABounceLooksLike(t *testing.T) {
 		{"empty input is empty", "", "empty input"},
 		{"JSON that is not SES's is said to be so", `{"hello": 1}`, "not an Amazon SES"},
 		{"a mailer's notice without a readable recipient says so", "From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail\r\n\r\nSomething went wrong.\r\n", "cannot read"},
+		{"a mailer's auto-submitted notice is not taken for an out-of-office reply", "From: MAILER-DAEMON@example.org\r\nAuto-Submitted: auto-replied\r\nSubject: Mail delivery failed\r\n\r\nSomething went wrong.\r\n", "cannot read"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
