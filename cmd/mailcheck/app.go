@@ -69,6 +69,7 @@ func commands(e *env) []*cli.Command {
 		transportCommand(e),
 		attachmentsCommand(e),
 		messageCommand(e),
+		bounceCommand(e),
 		bulkCommand(e),
 	}
 }
