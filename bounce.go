@@ -142,7 +142,7 @@ type diagnosis struct {
 	// spfHost is check_host() for the sending IP, when it ran.
 	spfHost *spf.Outcome
 	// msgDKIM is the returned message's DKIM verification, when it ran.
-	msgDKIM *dkim.MessageResult
+	msgDKIM *dkim.MessageReport
 }
 
 var (
@@ -388,7 +388,7 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 			for _, c := range msg.Checks {
 				c.ID = "message-" + c.ID
 				d.checks[c.ID] = c
-				if res, ok := c.Details.(*dkim.MessageResult); ok {
+				if res, ok := c.Details.(*dkim.MessageReport); ok {
 					d.msgDKIM = res
 				}
 			}
@@ -493,7 +493,7 @@ func (d *diagnosis) authFindings(rc bounce.Recipient) []Finding {
 	}
 	policy := ""
 	if c := d.checks["dmarc"]; c != nil {
-		if res, ok := c.Details.(*dmarc.Result); ok && res.EffectivePolicy != "" {
+		if res, ok := c.Details.(*dmarc.Report); ok && res.EffectivePolicy != "" {
 			policy = string(res.EffectivePolicy)
 			msg += fmt.Sprintf("; %s's DMARC policy is p=%s, so receivers refuse mail that neither SPF nor DKIM authenticates in alignment with it", from, policy)
 		}
