@@ -219,10 +219,10 @@ func score(in *scoreInput) {
 	}
 	rep.Score = rep.ScoreMin
 	rep.Caps = append(s.caps(), s.transportCaps()...)
+	// The report is incomplete when an item is unknown. A DNS failure that changes no
+	// item (a probed DKIM selector timing out beside a key that was found, BIMI,
+	// which scores nothing) leaves its check's status "error" but not the grade.
 	for _, c := range rep.Checks {
-		if c.Incomplete() || c.Status == StatusError {
-			rep.Incomplete = true
-		}
 		p := &Points{}
 		for _, cat := range rep.Categories {
 			for _, it := range cat.Items {

@@ -225,3 +225,19 @@ func TestFixFirstPutsWhatHoldsTheGradeDownFirst(t *testing.T) {
 		assert.Equal(t, mailcheck.Grade("C"), rep.Grade, "receivers apply none until it is corrected")
 	})
 }
+
+// Only what changes an item leaves the grade unknown: a probed DKIM selector that
+// times out beside the key that was found, or BIMI, which scores nothing.
+func TestADNSFailureThatChangesNoItemKeepsTheGrade(t *testing.T) {
+	z, err := dnscheck.LoadZoneFile(demoZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, z)
+	srv.SetFault("google._domainkey.example.com", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+	srv.SetFault("default._bimi.example.com", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+	rep, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(srv.Resolver(t)))
+	require.NoError(t, err)
+	assert.True(t, rep.Check("bimi").Incomplete(), "the failure is reported where it happened")
+	assert.False(t, rep.Incomplete)
+	assert.Equal(t, mailcheck.Grade("A"), rep.Grade)
+	assert.Equal(t, rep.ScoreMin, rep.ScoreMax)
+}
