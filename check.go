@@ -48,7 +48,10 @@ type Check struct {
 	Status        Status    `json:"status"`
 	Summary       string    `json:"summary"`
 	Findings      []Finding `json:"findings"`
-	// Details holds the check's facts; its shape depends on ID (see the README).
+	// Details holds the check's facts; its type depends on ID: *dnscheck.MXReport
+	// (mx), *spf.Report (spf), *dmarc.Report (dmarc), *dkim.Report (dkim),
+	// *mtasts.Report, *tlsrpt.Report, *smtpprobe.Report, *bimi.Report; in a domain
+	// Report, the accessors (Report.SPF() and the others) return them typed.
 	Details any `json:"details,omitempty"`
 	// Points is what the check earned in a domain report (absent outside reports).
 	Points *Points `json:"points,omitempty"`

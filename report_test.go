@@ -148,3 +148,24 @@ func TestANonexistentDomainIsHeldAtF(t *testing.T) {
 	assert.Equal(t, mailcheck.Grade("F"), rep.Caps[0].MaxGrade)
 	assert.Contains(t, rep.Caps[0].Reason, "NXDOMAIN")
 }
+
+func TestReportAccessorsGiveEachCheckItsType(t *testing.T) {
+	rep, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(demoResolver(t)))
+	require.NoError(t, err)
+	require.NotNil(t, rep.MX())
+	assert.Len(t, rep.MX().Hosts, 2)
+	require.NotNil(t, rep.SPF())
+	assert.Equal(t, "v=spf1 mx include:_spf.mailer.example.net -all", rep.SPF().Record)
+	require.NotNil(t, rep.DMARC())
+	assert.Equal(t, "_dmarc.example.com", rep.DMARC().FoundAt)
+	require.NotNil(t, rep.DKIM())
+	assert.NotEmpty(t, rep.DKIM().Keys)
+	assert.NotNil(t, rep.MTASTS())
+	assert.NotNil(t, rep.TLSRPT())
+	assert.NotNil(t, rep.BIMI())
+
+	parked, err := mailcheck.CheckDomain(context.Background(), "parked.example",
+		mailcheck.WithResolver(demoResolver(t)), mailcheck.WithProfile(mailcheck.ProfileParked))
+	require.NoError(t, err)
+	assert.Nil(t, parked.DKIM(), "DKIM does not run for a parked domain")
+}
