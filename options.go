@@ -15,11 +15,13 @@ import (
 type Option func(*config)
 
 type config struct {
-	resolver  *dnscheck.Resolver
-	timeout   time.Duration
-	profile   Profile
-	selectors []string
-	ips       []netip.Addr
+	resolver *dnscheck.Resolver
+	// resolverSet tells WithResolver(nil), a mistake, from no WithResolver at all.
+	resolverSet bool
+	timeout     time.Duration
+	profile     Profile
+	selectors   []string
+	ips         []netip.Addr
 	// concurrency is how many domains CheckDomains checks at once.
 	concurrency int
 	// aligned is the DKIM alignment rule of CheckDKIMMessage (nil: relaxed).
@@ -35,7 +37,9 @@ type config struct {
 // WithResolver makes the check use r (and its cache) instead of a new Resolver on the
 // system's nameservers. Share one Resolver across checks of one domain so that each
 // question is asked once.
-func WithResolver(r *dnscheck.Resolver) Option { return func(c *config) { c.resolver = r } }
+func WithResolver(r *dnscheck.Resolver) Option {
+	return func(c *config) { c.resolver, c.resolverSet = r, true }
+}
 
 // WithTimeout bounds the whole check; zero means no bound beyond the context's.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
@@ -65,6 +69,9 @@ func buildConfig(opts []Option) (*config, error) {
 	}
 	if err := c.transport.loadRoots(); err != nil {
 		return nil, err
+	}
+	if c.resolverSet && c.resolver == nil {
+		return nil, fmt.Errorf("mailcheck: WithResolver(nil): pass a *dnscheck.Resolver, or leave the option out to use the system's resolvers")
 	}
 	if c.resolver == nil {
 		r, err := dnscheck.New(dnscheck.Options{})

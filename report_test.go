@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mailcheck/mailcheck"
@@ -168,4 +169,11 @@ func TestReportAccessorsGiveEachCheckItsType(t *testing.T) {
 		mailcheck.WithResolver(demoResolver(t)), mailcheck.WithProfile(mailcheck.ProfileParked))
 	require.NoError(t, err)
 	assert.Nil(t, parked.DKIM(), "DKIM does not run for a parked domain")
+}
+
+func TestANilResolverIsAnErrorNotTheSystemResolver(t *testing.T) {
+	_, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(nil))
+	assert.ErrorContains(t, err, "WithResolver(nil)")
+	_, err = mailcheck.CheckMessage(context.Background(), strings.NewReader("From: a@example.com\r\n\r\nhi\r\n"), mailcheck.WithResolver(nil))
+	assert.ErrorContains(t, err, "WithResolver(nil)")
 }
