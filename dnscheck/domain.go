@@ -1,8 +1,11 @@
 package dnscheck
 
 import (
+	"net/url"
+
 	"errors"
 	"fmt"
+	"golang.org/x/net/publicsuffix"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
@@ -41,6 +44,12 @@ func NormalizeDomain(s string) (Domain, error) {
 	if !utf8.ValidString(in) {
 		return Domain{}, fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidDomain, s)
 	}
+	if d, kind := DomainIn(in); kind != "" {
+		return Domain{}, fmt.Errorf("%w: %q is %s; its domain is %s", ErrInvalidDomain, s, kind, d)
+	}
+	if strings.ContainsAny(in, " \t") {
+		return Domain{}, fmt.Errorf("%w: %q contains a space; a domain name has none (e.g. example.com)", ErrInvalidDomain, s)
+	}
 	ascii := in
 	if !isASCII(in) || strings.Contains(strings.ToLower(in), "xn--") {
 		a, err := idnaProfile.ToASCII(in)
@@ -55,6 +64,9 @@ func NormalizeDomain(s string) (Domain, error) {
 	}
 	// A mail domain has at least two labels; a bare TLD or host name is a typo here.
 	if !strings.Contains(ascii, ".") {
+		if suffix, _ := publicsuffix.PublicSuffix(ascii); suffix == ascii && icannTLD(ascii) {
+			return Domain{}, fmt.Errorf("%w: %q is a top-level domain; give your domain under it (e.g. example.%s)", ErrInvalidDomain, s, ascii)
+		}
 		return Domain{}, fmt.Errorf("%w: %q has a single label; give the full domain (e.g. %s.com)", ErrInvalidDomain, s, ascii)
 	}
 	for _, label := range strings.Split(ascii, ".") {
@@ -67,6 +79,30 @@ func NormalizeDomain(s string) (Domain, error) {
 		uni = ascii
 	}
 	return Domain{ASCII: ascii, Unicode: uni}, nil
+}
+
+// icannTLD reports whether name is a top-level domain the public suffix list knows
+// (a name it does not know is its own suffix too, by the list's default rule).
+func icannTLD(name string) bool {
+	_, icann := publicsuffix.PublicSuffix(name)
+	return icann
+}
+
+// DomainIn finds the domain in what people paste instead of one: a URL
+// ("https://example.com/path" → "example.com", kind "a URL") or an email address
+// ("user@example.com" → "example.com", kind "an email address"). kind is "" when s
+// is neither.
+func DomainIn(s string) (domain, kind string) {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "://"); i > 0 {
+		if u, err := url.Parse(s); err == nil && u.Hostname() != "" {
+			return strings.TrimSuffix(u.Hostname(), "."), "a URL"
+		}
+	}
+	if i := strings.LastIndexByte(s, '@'); i > 0 && i < len(s)-1 && !strings.ContainsAny(s, " /:") {
+		return strings.TrimSuffix(s[i+1:], "."), "an email address"
+	}
+	return "", ""
 }
 
 func checkLabel(label string) error {

@@ -35,7 +35,7 @@ func TestNormalizeDomain(t *testing.T) {
 		{"an IPv6 address", "[2001:db8::1]", "IP address"},
 		{"a name over 253 octets", strings.Repeat("abcdefghi.", 26) + "com", "253"},
 		{"a label over 63 octets", strings.Repeat("a", 64) + ".com", "63"},
-		{"a space inside", "exa mple.com", "not allowed"},
+		{"a space inside", "exa mple.com", "contains a space"},
 		{"a slash", "example.com/path", "not allowed"},
 		{"two dots in a row", "example..com", "empty label"},
 		{"a control character", "exa\x1bmple.com", "not allowed"},

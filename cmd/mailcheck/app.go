@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +17,11 @@ import (
 
 // Exit codes, documented in the README and in --help.
 const (
-	exitOK         = 0 // no failure (warnings allowed)
-	exitFail       = 1 // at least one check failed
-	exitUsage      = 2 // usage or input error
-	exitIncomplete = 3 // no failure found, but DNS errors left the check incomplete
+	exitOK         = 0  // no failure (warnings allowed)
+	exitFail       = 1  // at least one check failed
+	exitUsage      = 2  // usage or input error
+	exitIncomplete = 3  // no failure found, but DNS errors left the check incomplete
+	exitInternal   = 70 // a bug in mailcheck (EX_SOFTWARE): please report it
 )
 
 // env is everything the app touches outside itself, so tests run it in-process.
@@ -71,6 +71,8 @@ func commands(e *env) []*cli.Command {
 		messageCommand(e),
 		bounceCommand(e),
 		bulkCommand(e),
+		completionCommand(e),
+		manCommand(e),
 	}
 }
 
@@ -96,7 +98,7 @@ func newApp(e *env) *cli.App {
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
 		HideHelpCommand:      false,
-		EnableBashCompletion: false,
+		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {}, // run() maps errors to codes
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -109,13 +111,16 @@ func newApp(e *env) *cli.App {
 			}
 			return reportAction(c, e)
 		},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError("%v", err)
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError("%s", explainUsage(err, flagNames(append(globalFlags(), reportFlags()...))))
 		},
 	}
 	for _, c := range app.Commands {
 		c.Flags = append(globalFlags(), c.Flags...)
-		c.OnUsageError = app.OnUsageError
+		names := flagNames(c.Flags)
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return usageError("%s", explainUsage(err, names))
+		}
 	}
 	return app
 }
@@ -124,10 +129,15 @@ func newApp(e *env) *cli.App {
 func run(args []string, e *env) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(e.stderr, "mailcheck: internal error: %v (please report this)\n", r)
-			code = exitUsage
+			fmt.Fprintf(e.stderr, "mailcheck: internal error: %v\nThis is a bug in mailcheck %s, not in your input's format: please report it with the command line and the input (a domain, or the message file) so it can be reproduced.\n", r, version())
+			code = exitInternal
 		}
 	}()
+	if quiet(args) {
+		q := *e
+		q.stdout = io.Discard
+		e = &q
+	}
 	app := newApp(e)
 	err := app.Run(reorderArgs(app, args))
 	if err == nil {
@@ -141,8 +151,22 @@ func run(args []string, e *env) (code int) {
 		return ee.code
 	}
 	// Anything else from urfave/cli is a parsing problem (unknown flag, bad value).
-	fmt.Fprintf(e.stderr, "mailcheck: %v\n", err)
+	fmt.Fprintf(e.stderr, "mailcheck: %s\n", explainUsage(err, flagNames(append(globalFlags(), reportFlags()...))))
 	return exitUsage
+}
+
+// quiet reports whether --quiet (-q) is among the flags: stdout is then discarded
+// from the start, so no command needs to know about it.
+func quiet(args []string) bool {
+	for _, a := range args[1:] {
+		switch a {
+		case "--":
+			return false
+		case "--quiet", "-quiet", "-q", "--quiet=true", "-q=true":
+			return true
+		}
+	}
+	return false
 }
 
 // Global flags are accepted by the app and by every command, before or after arguments.
@@ -153,6 +177,7 @@ func globalFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "give up on the whole check after this `DURATION`"},
 		&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 		&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (NO_COLOR is honoured too)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on stdout: the exit code says it all (for scripts); errors still go to stderr"},
 	}
 }
 
@@ -342,18 +367,15 @@ func domainArg(c *cli.Context) (dnscheck.Domain, error) {
 		}
 		return dnscheck.Domain{}, usageError("%s needs exactly one DOMAIN argument (got %d); see `%s --help`", cmd, c.NArg(), cmd)
 	}
-	d, err := dnscheck.NormalizeDomain(c.Args().First())
+	arg := c.Args().First()
+	// A pasted URL or address: take its domain, and say so.
+	if d, kind := dnscheck.DomainIn(arg); kind != "" {
+		fmt.Fprintf(c.App.ErrWriter, "mailcheck: %q is %s; checking its domain, %s\n", clean(arg), kind, clean(d))
+		arg = d
+	}
+	d, err := dnscheck.NormalizeDomain(arg)
 	if err != nil {
 		return d, usageError("%s", strings.TrimPrefix(err.Error(), "dnscheck: "))
 	}
 	return d, nil
-}
-
-// version is the module version the binary was built from (set by `go install
-// ...@vX`), or "devel" for a build from a work tree.
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
 }

@@ -41,7 +41,7 @@ func TestBulkJSONLines(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(lines[1]), &second))
 	assert.Equal(t, "A", first["grade"])
 	assert.Equal(t, "exa mple.com", second["domain"])
-	assert.Contains(t, second["error"], "not allowed")
+	assert.Contains(t, second["error"], "contains a space")
 }
 
 func TestBulkExitCodes(t *testing.T) {
