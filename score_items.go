@@ -281,7 +281,9 @@ func (s *scorer) dmarcReports() Item {
 	if !s.dmarcApplies() {
 		return s.noDMARCItem(id, name, "No DMARC record, so no reports.")
 	}
-	if len(s.dmarc.Record.AggregateURIs) == 0 {
+	// A rua whose every URI is invalid is a destination the owner meant and
+	// misspelt: it is judged as one (its fix corrects the URI), not as no rua.
+	if len(s.dmarc.Record.AggregateURIs) == 0 && !hasRUAIssue(s.dmarc.Record) {
 		return scored(id, "dmarc", name, PointsLow, "No rua: you get no aggregate reports.",
 			s.fixOf("dmarc", prose("Add rua=mailto:<a mailbox you read> to the record."), dmarc.CodeNoRUA))
 	}

@@ -71,6 +71,8 @@ func TestScoringRules(t *testing.T) {
 			map[string]int{"spf.policy": 5}},
 		{"?all earns the low points (DMARC still protects the domain, so no cap)", "neutral.scoring.example", "A", "",
 			map[string]int{"spf.policy": 2}},
+		{"a rua with no valid URI is a destination to correct, not a missing rua: half the report points", "ruainvalid.scoring.example", "B", "",
+			map[string]int{"dmarc.reports": 5}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
