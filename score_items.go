@@ -430,6 +430,11 @@ func (s *scorer) spfLookups() Item {
 	n := s.spf.Lookups
 	fix := s.fixOf("spf", prose("Replace the heaviest includes with their ip4:/ip6: ranges or remove unused ones."), spf.CodeLookupLimit)
 	switch {
+	case n <= spf.MaxLookups && s.spfVerdict() == spf.PermError:
+		// Evaluation stopped at the error (several records, a syntax error, a loop,
+		// voids), so the count says nothing of the budget: like spf.policy, the item
+		// has no working record to judge.
+		return scored(id, "spf", name, PointsNone, "No working SPF record: receivers get permerror, so the budget cannot be judged.", s.spfPublish())
 	case n > spf.MaxLookups:
 		return scored(id, "spf", name, PointsNone, fmt.Sprintf("%d DNS lookups: over the limit of 10 (permerror).", n), fix)
 	case n >= spf.MaxLookups-1:
