@@ -503,8 +503,12 @@ func (s *scorer) dkimKey() Item {
 	if r := s.incompleteReason("dkim"); r != "" {
 		return unknown(id, "dkim", name, r)
 	}
-	return scored(id, "dkim", name, PointsHalf,
-		fmt.Sprintf("Inconclusive: not found among %d probed selectors; pass --selector.", s.dkim.Probed),
+	reason := fmt.Sprintf("Inconclusive: not found among %d probed selectors; pass --selector.", s.dkim.Probed)
+	if s.dkim.DomainKeyNXDOMAIN {
+		// No selector was probed: nothing exists under _domainkey (RFC 8020 §2).
+		reason = fmt.Sprintf("No key found: _domainkey.%s does not exist (NXDOMAIN); if your mail is signed, pass --selector.", s.in.report.Domain)
+	}
+	return scored(id, "dkim", name, PointsHalf, reason,
 		prose("Run again with --selector set to the selector your mail is signed with (the s= tag of a DKIM-Signature header), or publish a key."))
 }
 
