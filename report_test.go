@@ -51,7 +51,7 @@ func TestDomainReportsMatchTheirGoldenFiles(t *testing.T) {
 		caps         int
 	}{
 		{"a well-configured domain gets an A", "example.com", mailcheck.ProfileDefault, "A", 0},
-		{"a domain hosted by a large provider through includes and CNAMEd selectors", "hosted.example", mailcheck.ProfileDefault, "B", 0}, // 88: p=quarantine, and no MTA-STS or TLS-RPT (scoring 2026-12.2)
+		{"a domain hosted by a large provider through includes and CNAMEd selectors", "hosted.example", mailcheck.ProfileDefault, "B", 0}, // 88: p=quarantine, and no MTA-STS or TLS-RPT (scoring 2026-12.3)
 		{"a parked domain under the parked profile", "parked.example", mailcheck.ProfileParked, "A", 0},
 		{"a domain with only a weak DKIM key is held at C", "weakdkim.example", mailcheck.ProfileDefault, "C", 1},
 		{"a domain over the SPF lookup limit is held at D", "spflimit.example", mailcheck.ProfileDefault, "D", 1},

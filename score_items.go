@@ -281,7 +281,9 @@ func (s *scorer) dmarcReports() Item {
 	if !s.dmarcApplies() {
 		return s.noDMARCItem(id, name, "No DMARC record, so no reports.")
 	}
-	if len(s.dmarc.Record.AggregateURIs) == 0 {
+	// A rua whose every URI is invalid is a destination the owner meant and
+	// misspelt: it is judged as one (its fix corrects the URI), not as no rua.
+	if len(s.dmarc.Record.AggregateURIs) == 0 && !hasRUAIssue(s.dmarc.Record) {
 		return scored(id, "dmarc", name, PointsLow, "No rua: you get no aggregate reports.",
 			s.fixOf("dmarc", prose("Add rua=mailto:<a mailbox you read> to the record."), dmarc.CodeNoRUA))
 	}
@@ -428,6 +430,11 @@ func (s *scorer) spfLookups() Item {
 	n := s.spf.Lookups
 	fix := s.fixOf("spf", prose("Replace the heaviest includes with their ip4:/ip6: ranges or remove unused ones."), spf.CodeLookupLimit)
 	switch {
+	case n <= spf.MaxLookups && s.spfVerdict() == spf.PermError:
+		// Evaluation stopped at the error (several records, a syntax error, a loop,
+		// voids), so the count says nothing of the budget: like spf.policy, the item
+		// has no working record to judge.
+		return scored(id, "spf", name, PointsNone, "No working SPF record: receivers get permerror, so the budget cannot be judged.", s.spfPublish())
 	case n > spf.MaxLookups:
 		return scored(id, "spf", name, PointsNone, fmt.Sprintf("%d DNS lookups: over the limit of 10 (permerror).", n), fix)
 	case n >= spf.MaxLookups-1:
@@ -496,8 +503,12 @@ func (s *scorer) dkimKey() Item {
 	if r := s.incompleteReason("dkim"); r != "" {
 		return unknown(id, "dkim", name, r)
 	}
-	return scored(id, "dkim", name, PointsHalf,
-		fmt.Sprintf("Inconclusive: not found among %d probed selectors; pass --selector.", s.dkim.Probed),
+	reason := fmt.Sprintf("Inconclusive: not found among %d probed selectors; pass --selector.", s.dkim.Probed)
+	if s.dkim.DomainKeyNXDOMAIN {
+		// No selector was probed: nothing exists under _domainkey (RFC 8020 §2).
+		reason = fmt.Sprintf("No key found: _domainkey.%s does not exist (NXDOMAIN); if your mail is signed, pass --selector.", s.in.report.Domain)
+	}
+	return scored(id, "dkim", name, PointsHalf, reason,
 		prose("Run again with --selector set to the selector your mail is signed with (the s= tag of a DKIM-Signature header), or publish a key."))
 }
 
