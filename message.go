@@ -1,23 +1,18 @@
 package mailcheck
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
-	"net/textproto"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/mailcheck/mailcheck/attachments"
-	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
-	"github.com/mailcheck/mailcheck/internal/header"
+	"github.com/mailcheck/mailcheck/message"
 )
 
 // MessageReport is the pre-send check of one message: what a receiver will make of its
@@ -67,7 +62,8 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	defer os.Remove(spool.Name())
 	defer spool.Close()
 
-	headers, from := checkHeaders(section(spool), cfg.profile)
+	headers, hdr := checkHeaders(section(spool), cfg.profile)
+	from := hdr.FromDomain
 	rep := &MessageReport{FromDomain: from, Checks: []*Check{headers}}
 
 	var dkimCheck, attCheck *Check
@@ -153,138 +149,26 @@ func worstStatus(checks []*Check) Status {
 	return worst
 }
 
-// singleFields may appear at most once in a message (RFC 5322 §3.6, the table's "1").
-var singleFields = []string{"Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-Id", "In-Reply-To", "References", "Subject"}
+// checkHeaders judges the header section (message.CheckHeader) as the "headers" check.
+func checkHeaders(r io.Reader, profile Profile) (*Check, *message.Header) {
+	h := message.CheckHeader(r)
+	fs := h.Findings
+	if h.Readable && profile == ProfileBulkSender && (h.Fields.Get("List-Unsubscribe") == "" || h.Fields.Get("List-Unsubscribe-Post") == "") {
+		fs = append(fs, Finding{Code: message.CodeNoOneClickUnsubscribe, Severity: Warning, Ref: "RFC 8058 §3",
+			Message: "Bulk mail must offer one-click unsubscribe: List-Unsubscribe with an https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click.",
+			Fix:     "Add both fields and sign them with DKIM."})
+	}
+	return headersCheck(h, fs), h
+}
 
-// maxHeaderBytes bounds the header section read for the header check: the DKIM
-// check's bound, far above what receivers keep (Postfix's header_size_limit is
-// 100 KB by default).
-const maxHeaderBytes = dkim.MaxHeaderSize
-
-// checkHeaders judges the header section and returns the From domain.
-func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
-	var fs []Finding
-	add := func(code Code, sev Severity, ref, msg, fix string) {
-		fs = append(fs, Finding{Code: code, Severity: sev, Ref: ref, Message: msg, Fix: fix})
-	}
-	fields, why, err := readFields(r)
-	if err != nil {
-		// The spool is a local file: a read error here is rare and not the message's
-		// fault, but it still leaves the header unjudged.
-		why = fmt.Sprintf("it could not be read (%v)", err)
-	}
-	if why != "" {
-		add(CodeMessageUnparseable, Error, "RFC 5322 §2.2",
-			fmt.Sprintf("This is not an RFC 5322 message: %s, so receivers will reject it.", why),
-			"Generate the message with a mail library; each header field is \"Name: value\" and a blank line ends the header.")
-		c := &Check{ID: "headers", Status: statusOf(fs), Summary: "The header cannot be read.", Findings: fs}
-		return c, ""
-	}
-	h := textproto.MIMEHeader{}
-	for _, f := range fields {
-		h.Add(f.Name, f.Value())
-	}
-	for _, name := range singleFields {
-		if n := len(h.Values(name)); n > 1 {
-			add(CodeMessageDuplicateHeader, Error, "RFC 5322 §3.6",
-				fmt.Sprintf("The %s field appears %d times; it may appear once, and Gmail rejects such messages.", name, n),
-				fmt.Sprintf("Emit a single %s field.", name))
-		}
-	}
-	from := ""
-	switch froms := h.Values("From"); {
-	case len(froms) == 0:
-		add(CodeMessageFromMissing, Error, "RFC 5322 §3.6.2", "The message has no From field: receivers reject it and DMARC cannot apply.",
-			"Add a From field with one address in your domain.")
-	case len(froms) == 1:
-		list, err := header.Addresses(froms[0])
-		switch {
-		case err != nil:
-			add(CodeMessageFromInvalid, Error, "RFC 5322 §3.4", fmt.Sprintf("The From field %q cannot be parsed: %v.", froms[0], err),
-				"Write From as \"Name <user@example.com>\" with a valid address.")
-		case len(list) == 0: // an empty group, "undisclosed:;", names no author
-			add(CodeMessageFromInvalid, Error, "RFC 5322 §3.6.2", fmt.Sprintf("The From field %q names no mailbox.", froms[0]),
-				"Put the author's address in From.")
-		case len(list) > 1:
-			add(CodeMessageFromMultiple, Error, "RFC 7489 §6.6.1",
-				fmt.Sprintf("From holds %d addresses; receivers cannot tell the author domain and many reject the message.", len(list)),
-				"Put a single author in From.")
-		default:
-			if at := strings.LastIndex(list[0].Address, "@"); at >= 0 {
-				from = strings.ToLower(list[0].Address[at+1:])
-			}
-		}
-	}
-	if dates := h.Values("Date"); len(dates) == 0 {
-		add(CodeMessageDateMissing, Error, "RFC 5322 §3.6.1", "The message has no Date field, which RFC 5322 requires.",
-			"Add a Date field with the time the message was written.")
-	} else if _, err := mail.ParseDate(dates[0]); err != nil {
-		add(CodeMessageDateInvalid, Warning, "RFC 5322 §3.3", fmt.Sprintf("The Date field %q is not an RFC 5322 date.", dates[0]),
-			"Write Date as e.g. \"Fri, 27 Nov 2026 14:48:00 +0000\".")
-	}
-	if ids := h.Values("Message-Id"); len(ids) == 0 {
-		add(CodeMessageMessageIDMissing, Warning, "RFC 5322 §3.6.4",
-			"The message has no Message-ID field; Gmail rejects messages without one.",
-			"Add a Message-ID such as <unique-id@your-domain>.")
-	} else if id := strings.TrimSpace(ids[0]); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, ">") || !strings.Contains(id, "@") {
-		add(CodeMessageMessageIDInvalid, Warning, "RFC 5322 §3.6.4", fmt.Sprintf("The Message-ID %q is not of the form <left@right>.", id),
-			"Write the Message-ID as <unique-id@your-domain>.")
-	}
-	if profile == ProfileBulkSender && (h.Get("List-Unsubscribe") == "" || h.Get("List-Unsubscribe-Post") == "") {
-		add(CodeMessageNoOneClickUnsubscribe, Warning, "RFC 8058 §3",
-			"Bulk mail must offer one-click unsubscribe: List-Unsubscribe with an https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click.",
-			"Add both fields and sign them with DKIM.")
-	}
-	if fs == nil {
-		fs = []Finding{}
-	}
+// headersCheck is the "headers" check of a header report and its findings.
+func headersCheck(h *message.Header, fs []Finding) *Check {
 	summary := "The header has what receivers require."
-	if len(fs) > 0 {
+	switch {
+	case !h.Readable:
+		summary = "The header cannot be read."
+	case len(fs) > 0:
 		summary = fmt.Sprintf("%d header problem(s).", len(fs))
 	}
-	return &Check{ID: "headers", Status: statusOf(fs), Summary: summary, Findings: fs}, from
-}
-
-// readFields reads the header section the way receivers read it, and says why it is
-// not a message header when it is not one. RFC 5322 §2.2: a header field is a name
-// of printable US-ASCII characters other than the colon, then a colon (§4.5.3 of
-// the obsolete syntax allows spaces before it); its body may hold raw UTF-8
-// (RFC 6532) or, from older software, other 8-bit bytes, which receivers accept. A
-// first line that is not a field (empty input, a binary file, random bytes) means the
-// input is not a message. A later line that is neither a field nor a continuation
-// ends the header, as it does at receivers (Postfix's cleanup reads the rest as
-// body). An mbox "From " separator before the first field is skipped: it is file
-// framing, not part of the message.
-func readFields(r io.Reader) (fields []header.Field, why string, err error) {
-	sec, err := header.Read(bufio.NewReader(r), maxHeaderBytes)
-	switch {
-	case errors.Is(err, header.ErrTooLarge):
-		return nil, fmt.Sprintf("the header section is over %d MiB", maxHeaderBytes>>20), nil
-	case err != nil:
-		return nil, "", err
-	}
-	fields = sec.Fields
-	if len(fields) > 0 && header.IsMboxSeparator(fields[0].Raw) {
-		fields = fields[1:]
-	}
-	for i, f := range fields {
-		if !header.IsField(f.Raw) {
-			if i == 0 {
-				return nil, fmt.Sprintf("its first line %.24q is not a header field", firstLine(f.Raw)), nil
-			}
-			return fields[:i], "", nil
-		}
-	}
-	if len(fields) == 0 {
-		if sec.Size == 0 {
-			return nil, "it is empty", nil
-		}
-		return nil, "it has no header fields", nil
-	}
-	return fields, "", nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return strings.TrimSuffix(line, "\r")
+	return &Check{ID: "headers", Status: statusOf(fs), Summary: summary, Findings: fs}
 }
