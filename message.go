@@ -5,29 +5,68 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/mailcheck/mailcheck/attachments"
+	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/message"
+	"github.com/mailcheck/mailcheck/spf"
 )
 
 // MessageReport is the pre-send check of one message: what a receiver will make of its
-// header, its DKIM signatures and its attachments.
+// header, its envelope's SPF, its DKIM signatures, DMARC and its attachments.
 type MessageReport struct {
 	// FromDomain is the author domain from the From header ("" when there is none).
 	FromDomain string `json:"from_domain,omitempty"`
+	// Verdict says in one line what the selected receivers will do with the message.
+	Verdict Verdict `json:"verdict"`
 	// Status is the worst of the checks' statuses.
 	Status Status `json:"status"`
 	// Incomplete reports that DNS failures left a check undone.
 	Incomplete bool `json:"incomplete"`
-	// Checks are "headers", "dkim" and "attachments", in that order.
-	Checks    []*Check       `json:"checks"`
-	Queries   dnscheck.Stats `json:"queries"`
-	ElapsedMS int64          `json:"elapsed_ms"`
+	// Checks are "headers", "spf" (only with WithEnvelope), "dkim", "dmarc" and
+	// "attachments", in that order. The spf check's Details is a *message.SPFAuth,
+	// the dmarc check's a *message.Prediction.
+	Checks []*Check `json:"checks"`
+	// AuthenticationResults is the RFC 8601 header field a receiver would add
+	// (message.AuthenticationResults), folded with CRLF.
+	AuthenticationResults string         `json:"authentication_results"`
+	Queries               dnscheck.Stats `json:"queries"`
+	ElapsedMS             int64          `json:"elapsed_ms"`
+}
+
+// Check returns the check with the given ID, or nil.
+func (r *MessageReport) Check(id string) *Check {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// Verdict is what the selected receivers (WithAttachmentOptions' receivers) will do
+// with the message, in one line and per receiver.
+type Verdict struct {
+	// Accepted is true when every selected receiver delivers the message to the inbox.
+	Accepted bool `json:"accepted"`
+	// Line is the verdict in words: "would be rejected by gmail: DMARC fails under
+	// p=reject — ..." or "would be accepted by every selected receiver".
+	Line      string            `json:"line"`
+	Receivers []ReceiverVerdict `json:"receivers"`
+}
+
+// ReceiverVerdict is one receiver's decision and its reasons.
+type ReceiverVerdict struct {
+	Receiver string `json:"receiver"`
+	// Action is "accept", "spam" (DMARC quarantine) or "reject".
+	Action  string   `json:"action"`
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 // WithAttachmentOptions passes options (receivers, extra blocked extensions, limits)
@@ -36,19 +75,52 @@ func WithAttachmentOptions(opts ...attachments.Option) Option {
 	return func(c *config) { c.attachmentOpts = append(c.attachmentOpts, opts...) }
 }
 
-// CheckMessage checks one RFC 5322 message before it is sent: its header as receivers
-// enforce RFC 5322 (one From, a Date, a Message-ID, no repeated single-use fields), its
-// DKIM signatures with alignment judged by the From domain's DMARC adkim=, and its
-// attachments against the receivers' blocked types. The message is spooled to a
-// temporary file (always removed), and every check streams from it, so memory does
-// not grow with the message. The time limit (WithTimeout, or ctx's deadline) bounds
-// every check; a check it stops is reported with Incomplete findings, not as an
-// error. The error is set only when the message cannot be read at all.
+// WithEnvelope gives CheckMessage the SMTP envelope the message will be sent with:
+// the client IP of the sending server, the MAIL FROM address ("" takes the message's
+// Return-Path, else its From address; "<>" is the null sender of bounces) and the
+// HELO/EHLO name (whose SPF is checked when MAIL FROM is null, RFC 7208 §2.4). With
+// it, the report gains an "spf" check and the DMARC prediction judges SPF alignment.
+func WithEnvelope(ip netip.Addr, mailFrom, helo string) Option {
+	return func(c *config) {
+		c.envelope = &envelopeConfig{ip: ip, mailFrom: mailFrom, helo: helo}
+	}
+}
+
+// WithExpectSigning says the MTA DKIM-signs the message after this check: an
+// unsigned message is then no warning (dkim.unsigned is info), and the DMARC
+// prediction assumes a passing signature with d= the From domain.
+func WithExpectSigning() Option { return func(c *config) { c.expectSigning = true } }
+
+// WithAuthservID names the receiver in MessageReport.AuthenticationResults (its
+// authserv-id, RFC 8601 §2.5); "mailcheck.invalid" by default.
+func WithAuthservID(id string) Option { return func(c *config) { c.authservID = id } }
+
+type envelopeConfig struct {
+	ip             netip.Addr
+	mailFrom, helo string
+}
+
+// CheckMessage checks one RFC 5322 message before it is sent, as the receiver will
+// see it: its header as receivers enforce RFC 5322 (one From, a Date, a Message-ID,
+// no repeated single-use fields; one-click unsubscribe under ProfileBulkSender), the
+// SPF result of its envelope (WithEnvelope), its DKIM signatures with alignment
+// judged by the From domain's DMARC adkim=, the DMARC outcome a receiver computes
+// from those (dmarc.predicted-pass or dmarc.predicted-fail, with the policy it
+// applies), and its attachments against the receivers' blocked types. The report
+// starts with a one-line Verdict and carries the Authentication-Results field a
+// receiver would add. The message is spooled to a temporary file (always removed),
+// and every check streams from it, so memory does not grow with the message. The
+// time limit (WithTimeout, or ctx's deadline) bounds every check; a check it stops
+// is reported with Incomplete findings, not as an error. The error is set only when
+// the message cannot be read at all or an option is invalid.
 func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageReport, error) {
 	start := time.Now()
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.envelope != nil && !cfg.envelope.ip.IsValid() {
+		return nil, fmt.Errorf("mailcheck: the envelope needs the client IP address")
 	}
 	if cfg.timeout > 0 {
 		var cancel context.CancelFunc
@@ -62,33 +134,61 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	defer os.Remove(spool.Name())
 	defer spool.Close()
 
-	headers, hdr := checkHeaders(section(spool), cfg.profile)
+	hdr := message.CheckHeader(section(spool))
 	from := hdr.FromDomain
-	rep := &MessageReport{FromDomain: from, Checks: []*Check{headers}}
+	rep := &MessageReport{FromDomain: from}
+	var spfAuth *message.SPFAuth
+	if cfg.envelope != nil {
+		spfAuth = envelopeIdentity(cfg.envelope, hdr)
+	}
 
 	var dkimCheck, attCheck *Check
 	var dkimErr, attErr error
+	policy := discoverPolicy(ctx, cfg, from)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		aligned, wait := dkimAlignment(ctx, cfg, from)
-		defer wait()
-		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), WithAlignment(aligned), WithResolver(cfg.resolver))
+		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), WithAlignment(policy.aligned), WithResolver(cfg.resolver))
 	}()
 	go func() {
 		defer wg.Done()
 		attCheck, attErr = CheckAttachments(ctx, section(spool), WithAttachmentOptions(cfg.attachmentOpts...))
 	}()
+	go func() {
+		defer wg.Done()
+		if spfAuth != nil && spfAuth.Domain != "" {
+			spfAuth.Outcome = spf.CheckHost(ctx, cfg.resolver, spfAuth.Envelope.IP, spfAuth.Domain, senderFor(spfAuth), spf.WithHELO(spfAuth.Envelope.HELO))
+		}
+	}()
 	wg.Wait()
+	policy.wait()
 	if err := errors.Join(dkimErr, attErr); err != nil {
 		return nil, err
 	}
-	rep.Checks = append(rep.Checks, dkimCheck, attCheck)
+	sigs, _ := dkimCheck.Details.(*dkim.MessageReport)
+	if cfg.expectSigning {
+		expectSigning(dkimCheck)
+	}
+	facts := message.Facts{FromDomain: from, Policy: policy.disc, DKIM: sigs, SPF: spfAuth, ExpectSigning: cfg.expectSigning}
+	pred := message.Predict(facts)
+
+	hfs := hdr.Findings
+	if cfg.profile == ProfileBulkSender {
+		hfs = append(hfs, message.CheckUnsubscribe(hdr, sigs, policy.adkim(), cfg.expectSigning)...)
+	}
+	rep.Checks = append(rep.Checks, headersCheck(hdr, hfs))
+	if spfAuth != nil {
+		rep.Checks = append(rep.Checks, spfEnvelopeCheck(spfAuth, pred))
+	}
+	rep.Checks = append(rep.Checks, dkimCheck, dmarcPredictionCheck(pred), attCheck)
 	rep.Status = worstStatus(rep.Checks)
 	for _, c := range rep.Checks {
 		rep.Incomplete = rep.Incomplete || c.Incomplete()
 	}
+	att, _ := attCheck.Details.(*attachments.Report)
+	rep.Verdict = verdictOf(rep.Checks[0], pred, att)
+	rep.AuthenticationResults = message.AuthenticationResults(cfg.authservID, facts, pred)
 	rep.Queries = cfg.resolver.Stats()
 	rep.ElapsedMS = time.Since(start).Milliseconds()
 	return rep, nil
@@ -114,28 +214,43 @@ func section(f *os.File) io.Reader {
 	return io.NewSectionReader(f, 0, size)
 }
 
-// dkimAlignment returns the From domain's DKIM alignment rule from its DMARC record
-// (adkim=, RFC 9989 §4.7); relaxed when there is none or it cannot be read. The
-// record is looked up in the background and waited for only when a signature passes,
-// so the lookup does not hold up the key lookups or the body hash; wait returns once
-// the lookup is over.
-func dkimAlignment(ctx context.Context, cfg *config, from string) (aligned func(string, string) bool, wait func()) {
+// fromPolicy is the From domain's DMARC discovery, looked up in the background: its
+// adkim= is waited for only when a signature passes, so the lookup does not hold up
+// the key lookups or the body hash.
+type fromPolicy struct {
+	disc *dmarc.Discovery
+	done chan struct{}
+}
+
+func discoverPolicy(ctx context.Context, cfg *config, from string) *fromPolicy {
+	p := &fromPolicy{done: make(chan struct{})}
 	if from == "" {
-		return nil, func() {}
+		close(p.done)
+		return p
 	}
-	mode := dmarc.Relaxed
-	done := make(chan struct{})
 	go func() {
-		defer close(done)
-		if disc, err := dmarc.Discover(ctx, cfg.resolver, from); err == nil && disc.RFC9989.Record != nil {
-			mode = disc.RFC9989.Record.DKIMAlignment
+		defer close(p.done)
+		if disc, err := dmarc.Discover(ctx, cfg.resolver, from); err == nil {
+			p.disc = disc
 		}
 	}()
-	aligned = func(fromDomain, signingDomain string) bool {
-		<-done
-		return dmarc.Aligned(fromDomain, signingDomain, mode)
+	return p
+}
+
+func (p *fromPolicy) wait() { <-p.done }
+
+// adkim is the From domain's DKIM alignment rule (RFC 9989 §4.7); relaxed when there
+// is no record or it cannot be read.
+func (p *fromPolicy) adkim() dmarc.AlignmentMode {
+	p.wait()
+	if p.disc != nil && p.disc.RFC9989.Record != nil {
+		return p.disc.RFC9989.Record.DKIMAlignment
 	}
-	return aligned, func() { <-done }
+	return dmarc.Relaxed
+}
+
+func (p *fromPolicy) aligned(fromDomain, signingDomain string) bool {
+	return dmarc.Aligned(fromDomain, signingDomain, p.adkim())
 }
 
 func worstStatus(checks []*Check) Status {
@@ -147,18 +262,6 @@ func worstStatus(checks []*Check) Status {
 		}
 	}
 	return worst
-}
-
-// checkHeaders judges the header section (message.CheckHeader) as the "headers" check.
-func checkHeaders(r io.Reader, profile Profile) (*Check, *message.Header) {
-	h := message.CheckHeader(r)
-	fs := h.Findings
-	if h.Readable && profile == ProfileBulkSender && (h.Fields.Get("List-Unsubscribe") == "" || h.Fields.Get("List-Unsubscribe-Post") == "") {
-		fs = append(fs, Finding{Code: message.CodeNoOneClickUnsubscribe, Severity: Warning, Ref: "RFC 8058 §3",
-			Message: "Bulk mail must offer one-click unsubscribe: List-Unsubscribe with an https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click.",
-			Fix:     "Add both fields and sign them with DKIM."})
-	}
-	return headersCheck(h, fs), h
 }
 
 // headersCheck is the "headers" check of a header report and its findings.

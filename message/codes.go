@@ -14,7 +14,4 @@ const (
 	CodeMessageIDInvalid finding.Code = "message.message-id-invalid"
 	CodeMessageIDMissing finding.Code = "message.message-id-missing"
 	CodeUnparseable      finding.Code = "message.unparseable"
-	// CodeNoOneClickUnsubscribe: bulk mail without List-Unsubscribe and
-	// List-Unsubscribe-Post (RFC 8058).
-	CodeNoOneClickUnsubscribe finding.Code = "message.no-one-click-unsubscribe"
 )
