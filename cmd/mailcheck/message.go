@@ -129,7 +129,7 @@ func messageCommand(e *env) *cli.Command {
 			if from == "" {
 				from = "(no From domain)"
 			}
-			p.wrapped("", clean(rep.Verdict.Line))
+			p.line("%s", clean(rep.Verdict.Line)) // one line, as promised: never wrapped
 			p.line("")
 			p.line("%s  from %s  %s", p.paint(ansiBold, "MESSAGE"), clean(from), p.statusMark(rep.Status))
 			for _, ch := range rep.Checks {
