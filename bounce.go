@@ -15,6 +15,7 @@ import (
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/message"
 	"github.com/mailcheck/mailcheck/spf"
 )
 
@@ -394,7 +395,8 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 			}
 		} else if content {
 			// Only the header came back: its rules can be checked, not the body's.
-			c, _ := checkHeaders(bytes.NewReader(d.rep.Original.Raw), d.cfg.profile)
+			hdr := message.CheckHeader(bytes.NewReader(d.rep.Original.Raw))
+			c := headersCheck(hdr, hdr.Findings)
 			c.ID = "message-headers"
 			d.checks[c.ID] = c
 		}

@@ -1,15 +1,12 @@
 package mailcheck
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
-	"net/textproto"
+	"net/netip"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,22 +14,59 @@ import (
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
-	"github.com/mailcheck/mailcheck/internal/header"
+	"github.com/mailcheck/mailcheck/message"
+	"github.com/mailcheck/mailcheck/spf"
 )
 
 // MessageReport is the pre-send check of one message: what a receiver will make of its
-// header, its DKIM signatures and its attachments.
+// header, its envelope's SPF, its DKIM signatures, DMARC and its attachments.
 type MessageReport struct {
 	// FromDomain is the author domain from the From header ("" when there is none).
 	FromDomain string `json:"from_domain,omitempty"`
+	// Verdict says in one line what the selected receivers will do with the message.
+	Verdict Verdict `json:"verdict"`
 	// Status is the worst of the checks' statuses.
 	Status Status `json:"status"`
 	// Incomplete reports that DNS failures left a check undone.
 	Incomplete bool `json:"incomplete"`
-	// Checks are "headers", "dkim" and "attachments", in that order.
-	Checks    []*Check       `json:"checks"`
-	Queries   dnscheck.Stats `json:"queries"`
-	ElapsedMS int64          `json:"elapsed_ms"`
+	// Checks are "headers", "spf" (only with WithEnvelope), "dkim", "dmarc" and
+	// "attachments", in that order. The spf check's Details is a *message.SPFAuth,
+	// the dmarc check's a *message.Prediction.
+	Checks []*Check `json:"checks"`
+	// AuthenticationResults is the RFC 8601 header field a receiver would add
+	// (message.AuthenticationResults), folded with CRLF.
+	AuthenticationResults string         `json:"authentication_results"`
+	Queries               dnscheck.Stats `json:"queries"`
+	ElapsedMS             int64          `json:"elapsed_ms"`
+}
+
+// Check returns the check with the given ID, or nil.
+func (r *MessageReport) Check(id string) *Check {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// Verdict is what the selected receivers (WithAttachmentOptions' receivers) will do
+// with the message, in one line and per receiver.
+type Verdict struct {
+	// Accepted is true when every selected receiver delivers the message to the inbox.
+	Accepted bool `json:"accepted"`
+	// Line is the verdict in words: "would be rejected by gmail: DMARC fails under
+	// p=reject — ..." or "would be accepted by every selected receiver".
+	Line      string            `json:"line"`
+	Receivers []ReceiverVerdict `json:"receivers"`
+}
+
+// ReceiverVerdict is one receiver's decision and its reasons.
+type ReceiverVerdict struct {
+	Receiver string `json:"receiver"`
+	// Action is "accept", "spam" (DMARC quarantine) or "reject".
+	Action  string   `json:"action"`
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 // WithAttachmentOptions passes options (receivers, extra blocked extensions, limits)
@@ -41,19 +75,52 @@ func WithAttachmentOptions(opts ...attachments.Option) Option {
 	return func(c *config) { c.attachmentOpts = append(c.attachmentOpts, opts...) }
 }
 
-// CheckMessage checks one RFC 5322 message before it is sent: its header as receivers
-// enforce RFC 5322 (one From, a Date, a Message-ID, no repeated single-use fields), its
-// DKIM signatures with alignment judged by the From domain's DMARC adkim=, and its
-// attachments against the receivers' blocked types. The message is spooled to a
-// temporary file (always removed), and every check streams from it, so memory does
-// not grow with the message. The time limit (WithTimeout, or ctx's deadline) bounds
-// every check; a check it stops is reported with Incomplete findings, not as an
-// error. The error is set only when the message cannot be read at all.
+// WithEnvelope gives CheckMessage the SMTP envelope the message will be sent with:
+// the client IP of the sending server, the MAIL FROM address ("" takes the message's
+// Return-Path, else its From address; "<>" is the null sender of bounces) and the
+// HELO/EHLO name (whose SPF is checked when MAIL FROM is null, RFC 7208 §2.4). With
+// it, the report gains an "spf" check and the DMARC prediction judges SPF alignment.
+func WithEnvelope(ip netip.Addr, mailFrom, helo string) Option {
+	return func(c *config) {
+		c.envelope = &envelopeConfig{ip: ip, mailFrom: mailFrom, helo: helo}
+	}
+}
+
+// WithExpectSigning says the MTA DKIM-signs the message after this check: an
+// unsigned message is then no warning (dkim.unsigned is info), and the DMARC
+// prediction assumes a passing signature with d= the From domain.
+func WithExpectSigning() Option { return func(c *config) { c.expectSigning = true } }
+
+// WithAuthservID names the receiver in MessageReport.AuthenticationResults (its
+// authserv-id, RFC 8601 §2.5); "mailcheck.invalid" by default.
+func WithAuthservID(id string) Option { return func(c *config) { c.authservID = id } }
+
+type envelopeConfig struct {
+	ip             netip.Addr
+	mailFrom, helo string
+}
+
+// CheckMessage checks one RFC 5322 message before it is sent, as the receiver will
+// see it: its header as receivers enforce RFC 5322 (one From, a Date, a Message-ID,
+// no repeated single-use fields; one-click unsubscribe under ProfileBulkSender), the
+// SPF result of its envelope (WithEnvelope), its DKIM signatures with alignment
+// judged by the From domain's DMARC adkim=, the DMARC outcome a receiver computes
+// from those (dmarc.predicted-pass or dmarc.predicted-fail, with the policy it
+// applies), and its attachments against the receivers' blocked types. The report
+// starts with a one-line Verdict and carries the Authentication-Results field a
+// receiver would add. The message is spooled to a temporary file (always removed),
+// and every check streams from it, so memory does not grow with the message. The
+// time limit (WithTimeout, or ctx's deadline) bounds every check; a check it stops
+// is reported with Incomplete findings, not as an error. The error is set only when
+// the message cannot be read at all or an option is invalid.
 func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageReport, error) {
 	start := time.Now()
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.envelope != nil && !cfg.envelope.ip.IsValid() {
+		return nil, fmt.Errorf("mailcheck: the envelope needs the client IP address")
 	}
 	if cfg.timeout > 0 {
 		var cancel context.CancelFunc
@@ -67,32 +134,61 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	defer os.Remove(spool.Name())
 	defer spool.Close()
 
-	headers, from := checkHeaders(section(spool), cfg.profile)
-	rep := &MessageReport{FromDomain: from, Checks: []*Check{headers}}
+	hdr := message.CheckHeader(section(spool))
+	from := hdr.FromDomain
+	rep := &MessageReport{FromDomain: from}
+	var spfAuth *message.SPFAuth
+	if cfg.envelope != nil {
+		spfAuth = envelopeIdentity(cfg.envelope, hdr)
+	}
 
 	var dkimCheck, attCheck *Check
 	var dkimErr, attErr error
+	policy := discoverPolicy(ctx, cfg, from)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		aligned, wait := dkimAlignment(ctx, cfg, from)
-		defer wait()
-		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), WithAlignment(aligned), WithResolver(cfg.resolver))
+		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), WithAlignment(policy.aligned), WithResolver(cfg.resolver))
 	}()
 	go func() {
 		defer wg.Done()
 		attCheck, attErr = CheckAttachments(ctx, section(spool), WithAttachmentOptions(cfg.attachmentOpts...))
 	}()
+	go func() {
+		defer wg.Done()
+		if spfAuth != nil && spfAuth.Domain != "" {
+			spfAuth.Outcome = spf.CheckHost(ctx, cfg.resolver, spfAuth.Envelope.IP, spfAuth.Domain, senderFor(spfAuth), spf.WithHELO(spfAuth.Envelope.HELO))
+		}
+	}()
 	wg.Wait()
+	policy.wait()
 	if err := errors.Join(dkimErr, attErr); err != nil {
 		return nil, err
 	}
-	rep.Checks = append(rep.Checks, dkimCheck, attCheck)
+	sigs, _ := dkimCheck.Details.(*dkim.MessageReport)
+	if cfg.expectSigning {
+		expectSigning(dkimCheck)
+	}
+	facts := message.Facts{FromDomain: from, Policy: policy.disc, DKIM: sigs, SPF: spfAuth, ExpectSigning: cfg.expectSigning}
+	pred := message.Predict(facts)
+
+	hfs := hdr.Findings
+	if cfg.profile == ProfileBulkSender {
+		hfs = append(hfs, message.CheckUnsubscribe(hdr, sigs, policy.adkim(), cfg.expectSigning)...)
+	}
+	rep.Checks = append(rep.Checks, headersCheck(hdr, hfs))
+	if spfAuth != nil {
+		rep.Checks = append(rep.Checks, spfEnvelopeCheck(spfAuth, pred))
+	}
+	rep.Checks = append(rep.Checks, dkimCheck, dmarcPredictionCheck(pred), attCheck)
 	rep.Status = worstStatus(rep.Checks)
 	for _, c := range rep.Checks {
 		rep.Incomplete = rep.Incomplete || c.Incomplete()
 	}
+	att, _ := attCheck.Details.(*attachments.Report)
+	rep.Verdict = verdictOf(rep.Checks[0], pred, att)
+	rep.AuthenticationResults = message.AuthenticationResults(cfg.authservID, facts, pred)
 	rep.Queries = cfg.resolver.Stats()
 	rep.ElapsedMS = time.Since(start).Milliseconds()
 	return rep, nil
@@ -118,28 +214,43 @@ func section(f *os.File) io.Reader {
 	return io.NewSectionReader(f, 0, size)
 }
 
-// dkimAlignment returns the From domain's DKIM alignment rule from its DMARC record
-// (adkim=, RFC 9989 §4.7); relaxed when there is none or it cannot be read. The
-// record is looked up in the background and waited for only when a signature passes,
-// so the lookup does not hold up the key lookups or the body hash; wait returns once
-// the lookup is over.
-func dkimAlignment(ctx context.Context, cfg *config, from string) (aligned func(string, string) bool, wait func()) {
+// fromPolicy is the From domain's DMARC discovery, looked up in the background: its
+// adkim= is waited for only when a signature passes, so the lookup does not hold up
+// the key lookups or the body hash.
+type fromPolicy struct {
+	disc *dmarc.Discovery
+	done chan struct{}
+}
+
+func discoverPolicy(ctx context.Context, cfg *config, from string) *fromPolicy {
+	p := &fromPolicy{done: make(chan struct{})}
 	if from == "" {
-		return nil, func() {}
+		close(p.done)
+		return p
 	}
-	mode := dmarc.Relaxed
-	done := make(chan struct{})
 	go func() {
-		defer close(done)
-		if disc, err := dmarc.Discover(ctx, cfg.resolver, from); err == nil && disc.RFC9989.Record != nil {
-			mode = disc.RFC9989.Record.DKIMAlignment
+		defer close(p.done)
+		if disc, err := dmarc.Discover(ctx, cfg.resolver, from); err == nil {
+			p.disc = disc
 		}
 	}()
-	aligned = func(fromDomain, signingDomain string) bool {
-		<-done
-		return dmarc.Aligned(fromDomain, signingDomain, mode)
+	return p
+}
+
+func (p *fromPolicy) wait() { <-p.done }
+
+// adkim is the From domain's DKIM alignment rule (RFC 9989 §4.7); relaxed when there
+// is no record or it cannot be read.
+func (p *fromPolicy) adkim() dmarc.AlignmentMode {
+	p.wait()
+	if p.disc != nil && p.disc.RFC9989.Record != nil {
+		return p.disc.RFC9989.Record.DKIMAlignment
 	}
-	return aligned, func() { <-done }
+	return dmarc.Relaxed
+}
+
+func (p *fromPolicy) aligned(fromDomain, signingDomain string) bool {
+	return dmarc.Aligned(fromDomain, signingDomain, p.adkim())
 }
 
 func worstStatus(checks []*Check) Status {
@@ -153,138 +264,14 @@ func worstStatus(checks []*Check) Status {
 	return worst
 }
 
-// singleFields may appear at most once in a message (RFC 5322 §3.6, the table's "1").
-var singleFields = []string{"Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-Id", "In-Reply-To", "References", "Subject"}
-
-// maxHeaderBytes bounds the header section read for the header check: the DKIM
-// check's bound, far above what receivers keep (Postfix's header_size_limit is
-// 100 KB by default).
-const maxHeaderBytes = dkim.MaxHeaderSize
-
-// checkHeaders judges the header section and returns the From domain.
-func checkHeaders(r io.Reader, profile Profile) (*Check, string) {
-	var fs []Finding
-	add := func(code Code, sev Severity, ref, msg, fix string) {
-		fs = append(fs, Finding{Code: code, Severity: sev, Ref: ref, Message: msg, Fix: fix})
-	}
-	fields, why, err := readFields(r)
-	if err != nil {
-		// The spool is a local file: a read error here is rare and not the message's
-		// fault, but it still leaves the header unjudged.
-		why = fmt.Sprintf("it could not be read (%v)", err)
-	}
-	if why != "" {
-		add(CodeMessageUnparseable, Error, "RFC 5322 §2.2",
-			fmt.Sprintf("This is not an RFC 5322 message: %s, so receivers will reject it.", why),
-			"Generate the message with a mail library; each header field is \"Name: value\" and a blank line ends the header.")
-		c := &Check{ID: "headers", Status: statusOf(fs), Summary: "The header cannot be read.", Findings: fs}
-		return c, ""
-	}
-	h := textproto.MIMEHeader{}
-	for _, f := range fields {
-		h.Add(f.Name, f.Value())
-	}
-	for _, name := range singleFields {
-		if n := len(h.Values(name)); n > 1 {
-			add(CodeMessageDuplicateHeader, Error, "RFC 5322 §3.6",
-				fmt.Sprintf("The %s field appears %d times; it may appear once, and Gmail rejects such messages.", name, n),
-				fmt.Sprintf("Emit a single %s field.", name))
-		}
-	}
-	from := ""
-	switch froms := h.Values("From"); {
-	case len(froms) == 0:
-		add(CodeMessageFromMissing, Error, "RFC 5322 §3.6.2", "The message has no From field: receivers reject it and DMARC cannot apply.",
-			"Add a From field with one address in your domain.")
-	case len(froms) == 1:
-		list, err := header.Addresses(froms[0])
-		switch {
-		case err != nil:
-			add(CodeMessageFromInvalid, Error, "RFC 5322 §3.4", fmt.Sprintf("The From field %q cannot be parsed: %v.", froms[0], err),
-				"Write From as \"Name <user@example.com>\" with a valid address.")
-		case len(list) == 0: // an empty group, "undisclosed:;", names no author
-			add(CodeMessageFromInvalid, Error, "RFC 5322 §3.6.2", fmt.Sprintf("The From field %q names no mailbox.", froms[0]),
-				"Put the author's address in From.")
-		case len(list) > 1:
-			add(CodeMessageFromMultiple, Error, "RFC 7489 §6.6.1",
-				fmt.Sprintf("From holds %d addresses; receivers cannot tell the author domain and many reject the message.", len(list)),
-				"Put a single author in From.")
-		default:
-			if at := strings.LastIndex(list[0].Address, "@"); at >= 0 {
-				from = strings.ToLower(list[0].Address[at+1:])
-			}
-		}
-	}
-	if dates := h.Values("Date"); len(dates) == 0 {
-		add(CodeMessageDateMissing, Error, "RFC 5322 §3.6.1", "The message has no Date field, which RFC 5322 requires.",
-			"Add a Date field with the time the message was written.")
-	} else if _, err := mail.ParseDate(dates[0]); err != nil {
-		add(CodeMessageDateInvalid, Warning, "RFC 5322 §3.3", fmt.Sprintf("The Date field %q is not an RFC 5322 date.", dates[0]),
-			"Write Date as e.g. \"Fri, 27 Nov 2026 14:48:00 +0000\".")
-	}
-	if ids := h.Values("Message-Id"); len(ids) == 0 {
-		add(CodeMessageMessageIDMissing, Warning, "RFC 5322 §3.6.4",
-			"The message has no Message-ID field; Gmail rejects messages without one.",
-			"Add a Message-ID such as <unique-id@your-domain>.")
-	} else if id := strings.TrimSpace(ids[0]); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, ">") || !strings.Contains(id, "@") {
-		add(CodeMessageMessageIDInvalid, Warning, "RFC 5322 §3.6.4", fmt.Sprintf("The Message-ID %q is not of the form <left@right>.", id),
-			"Write the Message-ID as <unique-id@your-domain>.")
-	}
-	if profile == ProfileBulkSender && (h.Get("List-Unsubscribe") == "" || h.Get("List-Unsubscribe-Post") == "") {
-		add(CodeMessageNoOneClickUnsubscribe, Warning, "RFC 8058 §3",
-			"Bulk mail must offer one-click unsubscribe: List-Unsubscribe with an https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click.",
-			"Add both fields and sign them with DKIM.")
-	}
-	if fs == nil {
-		fs = []Finding{}
-	}
+// headersCheck is the "headers" check of a header report and its findings.
+func headersCheck(h *message.Header, fs []Finding) *Check {
 	summary := "The header has what receivers require."
-	if len(fs) > 0 {
+	switch {
+	case !h.Readable:
+		summary = "The header cannot be read."
+	case len(fs) > 0:
 		summary = fmt.Sprintf("%d header problem(s).", len(fs))
 	}
-	return &Check{ID: "headers", Status: statusOf(fs), Summary: summary, Findings: fs}, from
-}
-
-// readFields reads the header section the way receivers read it, and says why it is
-// not a message header when it is not one. RFC 5322 §2.2: a header field is a name
-// of printable US-ASCII characters other than the colon, then a colon (§4.5.3 of
-// the obsolete syntax allows spaces before it); its body may hold raw UTF-8
-// (RFC 6532) or, from older software, other 8-bit bytes, which receivers accept. A
-// first line that is not a field (empty input, a binary file, random bytes) means the
-// input is not a message. A later line that is neither a field nor a continuation
-// ends the header, as it does at receivers (Postfix's cleanup reads the rest as
-// body). An mbox "From " separator before the first field is skipped: it is file
-// framing, not part of the message.
-func readFields(r io.Reader) (fields []header.Field, why string, err error) {
-	sec, err := header.Read(bufio.NewReader(r), maxHeaderBytes)
-	switch {
-	case errors.Is(err, header.ErrTooLarge):
-		return nil, fmt.Sprintf("the header section is over %d MiB", maxHeaderBytes>>20), nil
-	case err != nil:
-		return nil, "", err
-	}
-	fields = sec.Fields
-	if len(fields) > 0 && header.IsMboxSeparator(fields[0].Raw) {
-		fields = fields[1:]
-	}
-	for i, f := range fields {
-		if !header.IsField(f.Raw) {
-			if i == 0 {
-				return nil, fmt.Sprintf("its first line %.24q is not a header field", firstLine(f.Raw)), nil
-			}
-			return fields[:i], "", nil
-		}
-	}
-	if len(fields) == 0 {
-		if sec.Size == 0 {
-			return nil, "it is empty", nil
-		}
-		return nil, "it has no header fields", nil
-	}
-	return fields, "", nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return strings.TrimSuffix(line, "\r")
+	return &Check{ID: "headers", Status: statusOf(fs), Summary: summary, Findings: fs}
 }

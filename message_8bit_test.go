@@ -39,11 +39,11 @@ func TestMessageWithRaw8BitHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := checkMessage(t, tt.msg, mailcheck.WithAttachmentOptions(attachments.WithReceivers("gmail")))
 			assert.Equal(t, tt.fromDomain, rep.FromDomain)
-			assert.Empty(t, codesOf(rep.Checks[0]), "the header is what receivers require")
-			assert.Equal(t, mailcheck.StatusPass, rep.Checks[0].Status)
-			dk := rep.Checks[1]
+			assert.Empty(t, codesOf(rep.Check("headers")), "the header is what receivers require")
+			assert.Equal(t, mailcheck.StatusPass, rep.Check("headers").Status)
+			dk := rep.Check("dkim")
 			assert.Equal(t, []string{"dkim.unsigned"}, codesOf(dk), "the DKIM check reads the same From")
-			res, ok := rep.Checks[2].Details.(*attachments.Report)
+			res, ok := rep.Check("attachments").Details.(*attachments.Report)
 			require.True(t, ok)
 			require.Len(t, res.Attachments, 1)
 			assert.Contains(t, res.Attachments[0].Names, tt.file)
@@ -62,19 +62,19 @@ func TestMessageThatIsNotAMessage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := checkMessage(t, tt.in)
-			require.Equal(t, []string{"message.unparseable"}, codesOf(rep.Checks[0]))
-			assert.Contains(t, rep.Checks[0].Findings[0].Message, tt.why)
+			require.Equal(t, []string{"message.unparseable"}, codesOf(rep.Check("headers")))
+			assert.Contains(t, rep.Check("headers").Findings[0].Message, tt.why)
 			assert.Equal(t, mailcheck.StatusFail, rep.Status)
 		})
 	}
 	t.Run("an mbox From line before the header is skipped", func(t *testing.T) {
 		rep := checkMessage(t, "From alice@example.com Fri Nov 27 14:48:00 2026\r\n"+plainHeader+"\r\nx\r\n")
-		assert.Empty(t, codesOf(rep.Checks[0]))
+		assert.Empty(t, codesOf(rep.Check("headers")))
 		assert.Equal(t, "example.com", rep.FromDomain)
 	})
 	t.Run("a line that is not a field ends the header, as at Postfix", func(t *testing.T) {
 		rep := checkMessage(t, "From: Alice <alice@example.com>\r\nnot a field\r\nFrom: Eve <eve@example.org>\r\n\r\nx\r\n")
-		assert.NotContains(t, codesOf(rep.Checks[0]), "message.duplicate-header")
+		assert.NotContains(t, codesOf(rep.Check("headers")), "message.duplicate-header")
 		assert.Equal(t, "example.com", rep.FromDomain)
 	})
 }

@@ -30,6 +30,10 @@ type config struct {
 	trustAD bool
 	// attachmentOpts configure CheckMessage's attachment scan.
 	attachmentOpts []attachments.Option
+	// envelope, expectSigning and authservID configure CheckMessage (message.go).
+	envelope      *envelopeConfig
+	expectSigning bool
+	authservID    string
 	// transport configures MTA-STS, TLS-RPT, the SMTP probe and BIMI (transport.go).
 	transport transportConfig
 }

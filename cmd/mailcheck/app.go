@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -251,10 +252,13 @@ type options struct {
 	width int
 }
 
-func readOptions(c *cli.Context, e *env) (options, error) {
+// readOptions reads the global flags; extra names formats the command accepts
+// besides text and json (message: authres).
+func readOptions(c *cli.Context, e *env, extra ...string) (options, error) {
 	o := options{format: c.String("format")}
-	if o.format != "text" && o.format != "json" {
-		return o, usageError("--format must be text or json, not %q", o.format)
+	if o.format != "text" && o.format != "json" && !slices.Contains(extra, o.format) {
+		want := strings.Join(append([]string{"text"}, append([]string{"json"}, extra...)...), " or ")
+		return o, usageError("--format must be %s, not %q", want, o.format)
 	}
 	o.color = e.terminal && !c.Bool("no-color") && e.getenv("NO_COLOR") == ""
 	o.width = e.width

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -54,14 +56,44 @@ func messageCommand(e *env) *cli.Command {
 			"repeated fields), every DKIM-Signature verified against the published key, with its\n" +
 			"alignment to the From domain (adkim= from that domain's DMARC record), and every\n" +
 			"attachment judged by the selected receivers' blocked types. DKIM keys are looked up\n" +
-			"in DNS (or --zone). Exits 1 when something would be rejected, 3 when DNS failed.\n\n" +
-			"Example: mailcheck message --receiver gmail outgoing.eml",
+			"in DNS (or --zone). With --ip (and --sender, --helo) it checks the envelope's SPF too\n" +
+			"and predicts DMARC as the receiver computes it: pass or fail, through which aligned\n" +
+			"identifier, and the policy applied (p, sp, np, t=y). The first line is the verdict.\n" +
+			"--format authres prints the Authentication-Results field a receiver would add.\n" +
+			"Exits 1 when something would be rejected (DMARC failing under quarantine or reject\n" +
+			"included), 3 when DNS failed.\n\n" +
+			"Examples:\n" +
+			"   mailcheck message --receiver gmail outgoing.eml\n" +
+			"   mailcheck message --ip 203.0.113.5 --sender bounce@example.com outgoing.eml\n" +
+			"   mailcheck message --ip 203.0.113.5 --format authres - < outgoing.eml",
 		Flags: append(attachmentFlags(),
-			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "bulk-sender also requires one-click unsubscribe (RFC 8058)"}),
+			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "bulk-sender also requires one-click unsubscribe (RFC 8058), signed"},
+			&cli.StringFlag{Name: "ip", Usage: "the sending server's `IP`: adds the envelope's SPF check and SPF alignment to the DMARC prediction"},
+			&cli.StringFlag{Name: "sender", Usage: "MAIL FROM `ADDR` (<> for the null sender; default: the Return-Path field, else From)"},
+			&cli.StringFlag{Name: "helo", Usage: "HELO/EHLO `NAME` (its SPF is checked when MAIL FROM is <>)"},
+			&cli.BoolFlag{Name: "expect-signing", Usage: "the MTA DKIM-signs after this check: assume an aligned signature"},
+			&cli.StringFlag{Name: "authserv-id", Value: "mailcheck.invalid", Usage: "the receiver `NAME` in --format authres"}),
 		Action: func(c *cli.Context) error {
-			o, err := readOptions(c, e)
+			o, err := readOptions(c, e, "authres")
 			if err != nil {
 				return err
+			}
+			opts := []mailcheck.Option{
+				mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))),
+				mailcheck.WithAttachmentOptions(attachmentOptions(c)...),
+				mailcheck.WithAuthservID(c.String("authserv-id")),
+			}
+			if c.Bool("expect-signing") {
+				opts = append(opts, mailcheck.WithExpectSigning())
+			}
+			if s := c.String("ip"); s != "" {
+				ip, err := netip.ParseAddr(strings.TrimSpace(s))
+				if err != nil {
+					return usageError("--ip %q is not an IP address", s)
+				}
+				opts = append(opts, mailcheck.WithEnvelope(ip, c.String("sender"), c.String("helo")))
+			} else if c.String("sender") != "" || c.String("helo") != "" {
+				return usageError("--sender and --helo describe the envelope and need --ip, the sending server's address")
 			}
 			in, closeIn, err := messageInput(c, e)
 			if err != nil {
@@ -73,9 +105,7 @@ func messageCommand(e *env) *cli.Command {
 				return err
 			}
 			defer cancel()
-			rep, err := mailcheck.CheckMessage(ctx, in, mailcheck.WithResolver(r),
-				mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))),
-				mailcheck.WithAttachmentOptions(attachmentOptions(c)...))
+			rep, err := mailcheck.CheckMessage(ctx, in, append(opts, mailcheck.WithResolver(r))...)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -83,10 +113,15 @@ func messageCommand(e *env) *cli.Command {
 			for i, ch := range rep.Checks {
 				statuses[i] = ch.Status
 			}
-			if o.format == "json" {
+			switch o.format {
+			case "json":
 				if err := writeJSON(e.stdout, rep); err != nil {
 					return err
 				}
+				return exitFor(statuses...)
+			case "authres":
+				// One field, LF line ends for the shell; the library's value has CRLF.
+				fmt.Fprintln(e.stdout, strings.ReplaceAll(rep.AuthenticationResults, "\r\n", "\n"))
 				return exitFor(statuses...)
 			}
 			p := &printer{w: e.stdout, color: o.color, width: o.width}
@@ -94,6 +129,8 @@ func messageCommand(e *env) *cli.Command {
 			if from == "" {
 				from = "(no From domain)"
 			}
+			p.line("%s", clean(rep.Verdict.Line)) // one line, as promised: never wrapped
+			p.line("")
 			p.line("%s  from %s  %s", p.paint(ansiBold, "MESSAGE"), clean(from), p.statusMark(rep.Status))
 			for _, ch := range rep.Checks {
 				p.line("")
