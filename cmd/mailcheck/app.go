@@ -118,8 +118,11 @@ func newApp(e *env) *cli.App {
 	}
 	for _, c := range app.Commands {
 		c.Flags = append(globalFlags(), c.Flags...)
-		names := flagNames(c.Flags)
+		names, cmd := flagNames(c.Flags), c.Name
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			if f := reportOnlyFlag(err, cmd); f != "" {
+				return usageError("--%s belongs to the full report (mailcheck --%s ... DOMAIN), which the %s command does not make", f, f, cmd)
+			}
 			return usageError("%s", explainUsage(err, names))
 		}
 	}
@@ -147,7 +150,12 @@ func run(args []string, e *env) (code int) {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintf(e.stderr, "mailcheck: %s\n", ee.msg)
+			// Library errors carry their package's prefix; the user sees one.
+			msg := ee.msg
+			for _, p := range []string{"mailcheck: ", "dnscheck: "} {
+				msg = strings.TrimPrefix(msg, p)
+			}
+			fmt.Fprintf(e.stderr, "mailcheck: %s\n", msg)
 		}
 		return ee.code
 	}

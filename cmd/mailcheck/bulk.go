@@ -25,7 +25,7 @@ func bulkCommand(e *env) *cli.Command {
 			"Example: mailcheck bulk --concurrency 32 --format json domains.txt > reports.jsonl",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "concurrency", Value: mailcheck.DefaultConcurrency, Usage: "check `N` domains at once"},
-			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "default, bulk-sender or parked, for every domain"},
+			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "`PROFILE` for every domain: default, bulk-sender or parked"},
 			&cli.BoolFlag{Name: "trust-ad", Usage: "the resolver validates DNSSEC: trust its AD bit without probing"},
 		},
 		Action: func(c *cli.Context) error {

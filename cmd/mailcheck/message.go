@@ -39,6 +39,9 @@ func messageInput(c *cli.Context, e *env) (io.Reader, func(), error) {
 	if name == "-" {
 		return e.stdin, func() {}, nil
 	}
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		return nil, nil, usageError("%s is a directory; give a message file (e.g. message.eml), or - to read standard input", name)
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, nil, usageError("%v", err)
@@ -67,7 +70,7 @@ func messageCommand(e *env) *cli.Command {
 			"   mailcheck message --ip 203.0.113.5 --sender bounce@example.com outgoing.eml\n" +
 			"   mailcheck message --ip 203.0.113.5 --format authres - < outgoing.eml",
 		Flags: append(attachmentFlags(),
-			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "bulk-sender also requires one-click unsubscribe (RFC 8058), signed"},
+			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "`PROFILE`: default, or bulk-sender (also requires one-click unsubscribe, RFC 8058, signed)"},
 			&cli.StringFlag{Name: "ip", Usage: "the sending server's `IP`: adds the envelope's SPF check and SPF alignment to the DMARC prediction"},
 			&cli.StringFlag{Name: "sender", Usage: "MAIL FROM `ADDR` (<> for the null sender; default: the Return-Path field, else From)"},
 			&cli.StringFlag{Name: "helo", Usage: "HELO/EHLO `NAME` (its SPF is checked when MAIL FROM is <>)"},

@@ -46,6 +46,9 @@ func spfCommand(e *env) *cli.Command {
 			if len(ips) == 1 {
 				return spfEvaluate(c, e, ips[0])
 			}
+			if len(ips) == 0 && (c.IsSet("sender") || c.IsSet("helo")) {
+				return usageError("--sender and --helo name the identity check_host() evaluates for a client address: give the address with --ip (e.g. --ip 192.0.2.1)")
+			}
 			if c.NArg() == 0 && (c.String("sender") != "" || c.String("helo") != "") && len(ips) > 1 {
 				// The self-test may take its domain from the identity, like --ip does.
 				q := mailcheck.SPFQuery{Sender: c.String("sender"), HELO: c.String("helo")}

@@ -199,3 +199,18 @@ _mailcheck() {
 }
 compdef _mailcheck mailcheck
 `
+
+// reportOnlyFlag returns the flag of an "undefined flag" error when it is one of the
+// full report's flags (shown in the app's help), given to a command that has none.
+func reportOnlyFlag(err error, cmd string) string {
+	m := undefinedFlag.FindStringSubmatch(err.Error())
+	if m == nil || cmd == "check" {
+		return ""
+	}
+	for _, n := range flagNames(reportFlags()) {
+		if n == m[1] {
+			return n
+		}
+	}
+	return ""
+}

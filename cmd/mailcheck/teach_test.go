@@ -75,3 +75,23 @@ func TestEditDistanceCountsATranspositionAsOneTypo(t *testing.T) {
 	assert.Equal(t, 3, editDistance("", "abc"))
 	assert.Equal(t, "", nearest("xyz", []string{"format", "zone"}))
 }
+
+func TestMistakesThatUsedToConfuseGetASentence(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a report flag given to another command", []string{"mx", "--profile", "parked", "example.com"}, "--profile belongs to the full report"},
+		{"--sender without --ip", []string{"spf", "--zone", demoZone, "--sender", "a@example.com", "example.com"}, "give the address with --ip"},
+		{"a directory as the message", []string{"message", t.TempDir()}, "is a directory; give a message file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tc.args...)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, errOut, tc.want)
+			assert.Equal(t, 1, strings.Count(errOut, "mailcheck:"), "one prefix: %q", errOut)
+		})
+	}
+}
