@@ -32,7 +32,7 @@ const exitInterrupted = 130
 // bulkCacheLimit bounds the shared DNS cache of a bulk run: enough for the records
 // many domains share (providers' SPF includes, MX hosts), not every answer of a
 // million domains.
-const bulkCacheLimit = 50_000
+const bulkCacheLimit = 10_000
 
 func bulkCommand(e *env) *cli.Command {
 	return &cli.Command{
