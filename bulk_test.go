@@ -2,11 +2,13 @@ package mailcheck_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mailcheck/mailcheck"
+	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/dnstest"
 	"github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
@@ -79,4 +81,112 @@ _spf.provider.test.  IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
 	assert.False(t, long.Incomplete(), "b.test had time and got the shared answer: %v", long.Findings)
 	assert.Equal(t, mailcheck.StatusPass, long.Status)
 	assert.LessOrEqual(t, srv.Count("_spf.provider.test", "TXT"), 2, "one question (a retry after 300 ms at most) served both")
+}
+
+func jobsOf(domains ...string) func(func(mailcheck.Job) bool) {
+	return func(yield func(mailcheck.Job) bool) {
+		for _, d := range domains {
+			if !yield(mailcheck.Job{Domain: d}) {
+				return
+			}
+		}
+	}
+}
+
+// demoServer serves the demo zone over loopback, for tests that need faults.
+func demoServer(t *testing.T) *dnstest.Server {
+	t.Helper()
+	z, err := dnscheck.LoadZoneFile(demoZone)
+	require.NoError(t, err)
+	return dnstest.Start(t, z)
+}
+
+func TestCheckStreamHoldsNoMoreThanItsWindow(t *testing.T) {
+	srv := demoServer(t)
+	// The first domain is slow; the others are quick and finish behind it.
+	srv.SetFault("_dmarc.nodmarc.example", dns.TypeTXT, dnstest.Fault{Latency: 300 * time.Millisecond})
+	domains := []string{"nodmarc.example"}
+	for range 20 {
+		domains = append(domains, "example.com", "hosted.example", "weakdkim.example")
+	}
+	var mu sync.Mutex
+	pulled, pulledAtFirstEmit := 0, -1
+	jobs := func(yield func(mailcheck.Job) bool) {
+		for _, d := range domains {
+			mu.Lock()
+			pulled++
+			mu.Unlock()
+			if !yield(mailcheck.Job{Domain: d}) {
+				return
+			}
+		}
+	}
+	var got []string
+	err := mailcheck.CheckStream(context.Background(), jobs, func(res mailcheck.DomainResult) {
+		mu.Lock()
+		if pulledAtFirstEmit < 0 {
+			pulledAtFirstEmit = pulled
+		}
+		mu.Unlock()
+		got = append(got, res.Domain)
+	}, mailcheck.WithResolver(srv.Resolver(t)), mailcheck.WithConcurrency(2), mailcheck.WithWindow(4))
+	require.NoError(t, err)
+	assert.Equal(t, domains, got, "every domain, in input order")
+	assert.LessOrEqual(t, pulledAtFirstEmit, 4+1, "while the slow domain runs, at most the window (and the one waiting for a slot) is read")
+}
+
+func TestCheckStreamEmitsABadLineInItsPlace(t *testing.T) {
+	bad := errors.New("line 2: no domain")
+	jobs := func(yield func(mailcheck.Job) bool) {
+		_ = yield(mailcheck.Job{Domain: "example.com"}) && yield(mailcheck.Job{Domain: "a,b", Err: bad}) && yield(mailcheck.Job{Domain: "hosted.example"})
+	}
+	var got []mailcheck.DomainResult
+	err := mailcheck.CheckStream(context.Background(), jobs, func(r mailcheck.DomainResult) { got = append(got, r) },
+		mailcheck.WithResolver(demoResolver(t)))
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	assert.NotNil(t, got[0].Report)
+	assert.ErrorIs(t, got[1].Err, bad)
+	assert.Nil(t, got[1].Report)
+	assert.Equal(t, "hosted.example", got[2].Report.Domain)
+}
+
+func TestCheckStreamATimeoutDoesNotStopTheRun(t *testing.T) {
+	srv := demoServer(t)
+	srv.SetFault("_dmarc.nodmarc.example", dns.TypeTXT, dnstest.Fault{Drop: true})
+	var got []mailcheck.DomainResult
+	err := mailcheck.CheckStream(context.Background(), jobsOf("example.com", "nodmarc.example", "hosted.example"),
+		func(r mailcheck.DomainResult) { got = append(got, r) },
+		mailcheck.WithResolver(srv.Resolver(t)), mailcheck.WithTimeout(300*time.Millisecond), mailcheck.WithConcurrency(1))
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	assert.True(t, got[1].Report.Incomplete, "the silent name leaves its domain incomplete")
+	assert.Equal(t, mailcheck.Grade("A"), got[0].Report.Grade)
+	assert.False(t, got[2].Report.Incomplete, "the run went on after the timeout")
+}
+
+func TestCheckStreamFinishesWhatItStartedWhenCancelled(t *testing.T) {
+	srv := demoServer(t)
+	srv.SetLatency(20 * time.Millisecond)
+	var domains []string
+	for range 30 {
+		domains = append(domains, "example.com", "hosted.example")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got []mailcheck.DomainResult
+	err := mailcheck.CheckStream(ctx, jobsOf(domains...), func(r mailcheck.DomainResult) {
+		got = append(got, r)
+		if len(got) == 3 {
+			cancel()
+		}
+	}, mailcheck.WithResolver(srv.Resolver(t)), mailcheck.WithConcurrency(4))
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.GreaterOrEqual(t, len(got), 3)
+	assert.Less(t, len(got), len(domains), "no new domain starts after the cancel")
+	for i, r := range got {
+		require.NoError(t, r.Err)
+		assert.Equal(t, domains[i], r.Domain, "in order, with no gap")
+		assert.False(t, r.Report.Incomplete, "%s was finished, not cut short", r.Domain)
+	}
 }

@@ -24,6 +24,8 @@ type config struct {
 	ips         []netip.Addr
 	// concurrency is how many domains CheckDomains checks at once.
 	concurrency int
+	// window is how many domains CheckStream may start before emitting them.
+	window int
 	// aligned is the DKIM alignment rule of CheckDKIMMessage (nil: relaxed).
 	aligned func(fromDomain, signingDomain string) bool
 	// trustAD takes the resolver's AD bit as DNSSEC validation without probing it.

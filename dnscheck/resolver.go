@@ -1,6 +1,7 @@
 package dnscheck
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -124,7 +125,10 @@ type Resolver struct {
 
 	flight singleflight.Group
 	mu     sync.Mutex
-	cache  map[cacheKey]cached
+	cache  map[cacheKey]*list.Element // of cacheEntry
+	// order lists the cache from most to least recently used; limit > 0 bounds it.
+	order  *list.List
+	limit  int
 	sent   atomic.Int64
 	byType map[string]int64
 }
@@ -137,6 +141,30 @@ type cacheKey struct {
 type cached struct {
 	ans *Answer
 	err error
+}
+
+type cacheEntry struct {
+	key cacheKey
+	cached
+}
+
+// SetCacheLimit bounds the cache to n answers, evicting the least recently used past
+// it (0, the default, keeps every answer for the Resolver's life: right for one check
+// run, not for a bulk run over millions of domains). Call it before the first query.
+func (r *Resolver) SetCacheLimit(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.limit = max(n, 0)
+	r.evict()
+}
+
+// evict drops the least recently used answers past the limit; r.mu must be held.
+func (r *Resolver) evict() {
+	for r.limit > 0 && r.order.Len() > r.limit {
+		e := r.order.Back()
+		r.order.Remove(e)
+		delete(r.cache, e.Value.(cacheEntry).key)
+	}
 }
 
 // Options configure a network Resolver.
@@ -223,7 +251,7 @@ func NewZoneResolver(z *Zone) *Resolver {
 }
 
 func newResolver(src exchanger) *Resolver {
-	return &Resolver{source: src, budget: DefaultTimeout * DefaultAttempts, cache: map[cacheKey]cached{}, byType: map[string]int64{}}
+	return &Resolver{source: src, budget: DefaultTimeout * DefaultAttempts, cache: map[cacheKey]*list.Element{}, order: list.New(), byType: map[string]int64{}}
 }
 
 // Stats counts the queries a Resolver put on the wire (or asked its zone).
@@ -271,7 +299,11 @@ func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answe
 		ans, err := r.query(fctx, key.name, qtype)
 		c := cached{ans, err}
 		r.mu.Lock()
-		r.cache[key] = c
+		if e, ok := r.cache[key]; ok {
+			r.order.Remove(e)
+		}
+		r.cache[key] = r.order.PushFront(cacheEntry{key, c})
+		r.evict()
 		r.mu.Unlock()
 		return c, nil
 	})
@@ -287,8 +319,12 @@ func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answe
 func (r *Resolver) fromCache(key cacheKey) (cached, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c, ok := r.cache[key]
-	return c, ok
+	e, ok := r.cache[key]
+	if !ok {
+		return cached{}, false
+	}
+	r.order.MoveToFront(e)
+	return e.Value.(cacheEntry).cached, true
 }
 
 // expiredError is what a caller whose context ended before the answer gets.

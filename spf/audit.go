@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
@@ -86,6 +85,9 @@ type Node struct {
 	Loop bool `json:"loop,omitempty"`
 	// Children are the included and redirected-to records, in evaluation order.
 	Children []*Node `json:"children,omitempty"`
+	// NotFetched counts this record's includes and redirect that the audit did not
+	// fetch, past its limit of 200 records; they are left out of Children.
+	NotFetched int `json:"not_fetched,omitempty"`
 
 	parsed   *Record
 	problem  Code  // finding code for Problem
@@ -93,6 +95,7 @@ type Node struct {
 	syntax   *SyntaxError
 	facts    map[int]*termFact // by term index
 	depth    int
+	path     []string // the ancestors' domains, lower-case
 	multiple []string
 	// near is a TXT record that is not read as SPF but is one after Suggest's
 	// corrections (v=spf1.0 ..., "v=spf1 ..." with the quotes published).
@@ -126,9 +129,7 @@ func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Rep
 	}
 	a := &auditor{r: r}
 	root := &Node{Domain: domain}
-	a.wg.Add(1)
-	go a.fetch(ctx, root, nil)
-	a.wg.Wait()
+	a.fetchTree(ctx, root)
 
 	rep := &Report{Domain: domain, Tree: root, Record: root.Record}
 	var counter, voids4, voids6 int
@@ -144,6 +145,9 @@ func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Rep
 		a.missingFix = a.missing(ctx, domain, &cfg, type99)
 	}
 	rep.Findings = a.findings(rep)
+	if len(a.cut) > 0 {
+		prune(root)
+	}
 	if len(type99) > 0 {
 		f := Finding{
 			Code: CodeType99, Severity: finding.Warning,
@@ -193,18 +197,46 @@ type auditor struct {
 	// missingFix is the spf.missing finding's fix, worked out before findings.
 	missingFix *missingFix
 	wg         sync.WaitGroup
-	nodes      atomic.Int32
-	terms      atomic.Int32
+	// fetched counts the records fetched, terms the a, mx and exists terms looked up;
+	// both are only touched between levels, by one goroutine.
+	fetched, terms int
+	// cut are the records left unfetched past maxAuditNodes, in breadth-first order.
+	cut []*Node
 }
 
-// fetch fills in n and starts its children and term lookups concurrently, so a tree D
-// levels deep takes about D+1 round trips. path holds the ancestors' domains.
-func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
-	defer a.wg.Done()
-	if a.nodes.Add(1) > maxAuditNodes {
-		n.Problem, n.problem = fmt.Sprintf("not fetched: the tree has more than %d records", maxAuditNodes), CodeLookupLimit
-		return
+// fetchTree fetches the include/redirect tree one level at a time: every record of a
+// level is looked up concurrently, so a tree D levels deep takes about D+1 round trips.
+// Which records the maxAuditNodes and maxAuditTermLookups budgets reach is decided
+// between levels, in breadth-first order (a level's records left to right), never by
+// which answer came first: the same DNS gives the same tree, counts and findings.
+func (a *auditor) fetchTree(ctx context.Context, root *Node) {
+	level := []*Node{root}
+	for len(level) > 0 {
+		var wg sync.WaitGroup
+		var fetch []*Node
+		for _, n := range level {
+			if a.fetched >= maxAuditNodes {
+				n.Problem, n.problem = "not fetched: audit limit", CodeLookupLimit
+				a.cut = append(a.cut, n)
+				continue
+			}
+			a.fetched++
+			fetch = append(fetch, n)
+			wg.Add(1)
+			go func() { defer wg.Done(); a.fetch(ctx, n) }()
+		}
+		wg.Wait()
+		var next []*Node
+		for _, n := range fetch {
+			next = append(next, a.expand(ctx, n)...)
+		}
+		level = next
 	}
+	a.wg.Wait() // the term lookups
+}
+
+// fetch looks up n's TXT records and parses its SPF record.
+func (a *auditor) fetch(ctx context.Context, n *Node) {
 	txts, err := a.r.LookupTXT(ctx, n.Domain)
 	if err != nil && !isNotFound(err) {
 		// RFC 7208 §4.4: a failed lookup is temperror, not "no record": an include
@@ -243,10 +275,21 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 		return
 	}
 	n.parsed = rec
+}
+
+// expand adds a fetched record's include and redirect children (a loop back up the
+// path is marked, not fetched), starts the lookups of its a, mx and exists terms in
+// the background, and returns the children to fetch next.
+func (a *auditor) expand(ctx context.Context, n *Node) []*Node {
+	rec := n.parsed
+	if rec == nil {
+		return nil
+	}
 	n.facts = map[int]*termFact{}
-	here := append(append([]string(nil), path...), strings.ToLower(n.Domain))
+	here := append(append([]string(nil), n.path...), strings.ToLower(n.Domain))
+	var next []*Node
 	child := func(target, via string) {
-		c := &Node{Domain: target, Via: via, depth: n.depth + 1}
+		c := &Node{Domain: target, Via: via, depth: n.depth + 1, path: here}
 		n.Children = append(n.Children, c)
 		for _, p := range here {
 			if p == strings.ToLower(target) {
@@ -254,8 +297,7 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 				return
 			}
 		}
-		a.wg.Add(1)
-		go a.fetch(ctx, c, here)
+		next = append(next, c)
 	}
 	for i, t := range rec.Terms {
 		if t.Mechanism == MechAll {
@@ -275,9 +317,10 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 		case MechInclude:
 			child(target, "include")
 		case MechA, MechMX, MechExists:
-			if a.terms.Add(1) > maxAuditTermLookups {
+			if a.terms >= maxAuditTermLookups {
 				continue
 			}
+			a.terms++
 			f := &termFact{name: target}
 			n.facts[i] = f
 			a.wg.Add(1)
@@ -287,6 +330,7 @@ func (a *auditor) fetch(ctx context.Context, n *Node, path []string) {
 	if red, ok := rec.Modifier(ModRedirect); ok && !rec.HasAll() && !hasMacro(red.Domain) {
 		child(strings.TrimSuffix(red.Domain, "."), "redirect")
 	}
+	return next
 }
 
 // lookupTerm learns whether an a, mx or exists term's lookups come back empty.
@@ -419,6 +463,24 @@ func (a *auditor) walk(n *Node, counter, voids4, voids6 *int) {
 		return
 	}
 	n.Cumulative = *counter
+}
+
+// prune drops the records the audit did not fetch from the tree, counting them on
+// their parent, so a huge tree costs its fetched part, not thousands of empty nodes.
+func prune(n *Node) {
+	kept := n.Children[:0]
+	for _, c := range n.Children {
+		if c.problem == CodeLookupLimit {
+			n.NotFetched++
+			continue
+		}
+		prune(c)
+		kept = append(kept, c)
+	}
+	n.Children = kept
+	if len(kept) == 0 {
+		n.Children = nil
+	}
 }
 
 // visit calls fn for every node, depth first.
@@ -563,15 +625,19 @@ func (a *auditor) findings(rep *Report) []Finding {
 				}
 			}
 			add(f)
-		case CodeLookupLimit:
-			add(Finding{Code: CodeLookupLimit, Severity: finding.Error,
-				Message: fmt.Sprintf("The include tree has more than %d records; the audit stopped fetching at %s.", maxAuditNodes, n.Domain),
-				Fix:     "Flatten the record.", Ref: "RFC 7208 §4.6.4"})
 		}
 		if n.parsed != nil {
 			a.recordFindings(n, topChain[n], ev, addN)
 		}
 	})
+	if len(a.cut) > 0 {
+		// One finding for the whole cut, however many records it left out.
+		add(Finding{Code: CodeLookupLimit, Severity: finding.Error,
+			Message: fmt.Sprintf("The SPF tree of %s has more than %d records: the audit fetched the first %d, level by level, and left %d unfetched (the first at %s), so the lookup count covers only what was fetched; receivers give up long before.",
+				rep.Domain, maxAuditNodes, maxAuditNodes, len(a.cut), a.cut[0].Domain),
+			Fix: "Flatten the record: replace includes with their ip4:/ip6: ranges.", Ref: "RFC 7208 §4.6.4",
+			Evidence: &finding.Evidence{Name: rep.Domain, Detail: fmt.Sprintf("%d records fetched, %d not fetched", maxAuditNodes, len(a.cut))}})
+	}
 	if rep.Lookups > MaxLookups {
 		var heavy []string
 		var stop *Node

@@ -35,6 +35,10 @@ type env struct {
 	terminal bool
 	// width is the terminal's columns when stdout is one (0: unknown).
 	width int
+	// stderrTerminal reports whether stderr is a terminal (bulk shows progress then).
+	stderrTerminal bool
+	// ctx is the run's context (nil: context.Background); tests cancel it.
+	ctx context.Context
 }
 
 func newEnv() *env {
@@ -42,6 +46,9 @@ func newEnv() *env {
 	if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		e.terminal = true
 		e.width = terminalWidth()
+	}
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		e.stderrTerminal = true
 	}
 	return e
 }
@@ -143,7 +150,11 @@ func run(args []string, e *env) (code int) {
 		e = &q
 	}
 	app := newApp(e)
-	err := app.Run(reorderArgs(app, args))
+	ctx := e.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	err := app.RunContext(ctx, reorderArgs(app, args))
 	if err == nil {
 		return exitOK
 	}
@@ -260,13 +271,13 @@ type options struct {
 	width int
 }
 
-// readOptions reads the global flags; extra names formats the command accepts
-// besides text and json (message: authres).
+// readOptions reads the global flags; extra names formats beyond text and json that
+// the command also writes (message: authres, bulk: csv).
 func readOptions(c *cli.Context, e *env, extra ...string) (options, error) {
 	o := options{format: c.String("format")}
-	if o.format != "text" && o.format != "json" && !slices.Contains(extra, o.format) {
-		want := strings.Join(append([]string{"text"}, append([]string{"json"}, extra...)...), " or ")
-		return o, usageError("--format must be %s, not %q", want, o.format)
+	formats := append([]string{"text", "json"}, extra...)
+	if !slices.Contains(formats, o.format) {
+		return o, usageError("--format must be %s or %s, not %q", strings.Join(formats[:len(formats)-1], ", "), formats[len(formats)-1], o.format)
 	}
 	o.color = e.terminal && !c.Bool("no-color") && e.getenv("NO_COLOR") == ""
 	o.width = e.width

@@ -119,6 +119,9 @@ func printSPFTree(p *printer, rep *spf.Report) {
 		for _, c := range n.Children {
 			walk(c, indent+"  ")
 		}
+		if n.NotFetched > 0 {
+			p.line("%s  %s", indent, p.paint(ansiRed, fmt.Sprintf("… %d more not fetched (audit limit)", n.NotFetched)))
+		}
 	}
 	walk(rep.Tree, "  ")
 	p.line("  total: %d DNS lookups (limit %d), %d void (limit %d), %d void for an IPv6 sender",
