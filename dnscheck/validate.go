@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -42,6 +43,11 @@ type Validation struct {
 	// Zone is where the chain ended: the signed zone that holds the answer (secure,
 	// bogus) or the delegation that is proved unsigned (insecure).
 	Zone string `json:"zone,omitempty"`
+	// NoDNSSEC marks an Indeterminate answer because the upstream passed on no DNSSEC
+	// records at all (no DNSKEY for the trust anchor's zone, which every resolver on
+	// the Internet can give): the path strips them, so nothing about the zone can be
+	// judged.
+	NoDNSSEC bool `json:"no_dnssec,omitempty"`
 }
 
 // rootAnchors is the root zone's trust anchor: KSK-2017 (key tag 20326, algorithm 8,
@@ -216,7 +222,7 @@ func (r *Resolver) validate(ctx context.Context, name string, qtype uint16, dept
 	slices.Reverse(steps)
 	r.prefetch(ctx, anchor, steps, name, qtype)
 
-	keys, v := r.zoneKeys(ctx, anchor, anchors[anchor], "the trust anchor")
+	keys, v := r.zoneKeys(ctx, anchor, anchors[anchor], anchorSource)
 	if v.State != Secure {
 		return v
 	}
@@ -334,6 +340,8 @@ func (r *Resolver) prefetch(ctx context.Context, anchor string, steps []string, 
 	}
 }
 
+const anchorSource = "the trust anchor"
+
 // zoneKeys fetches zone's DNSKEY set and authenticates it from ds (RFC 4035 §5.2): a
 // zone key whose digest one DS carries must sign the set. from names where the DS
 // came from, for the reasons.
@@ -350,6 +358,9 @@ func (r *Resolver) zoneKeys(ctx context.Context, zone string, ds []*dns.DS, from
 		return nil, indeterminateRcode(ans)
 	}
 	keys := rrsOf[*dns.DNSKEY](ans.Records, zone, dns.TypeDNSKEY)
+	if len(keys) == 0 && from == anchorSource {
+		return nil, Validation{State: Indeterminate, NoDNSSEC: true, Reason: fmt.Sprintf("the resolver returned no DNSKEY for %s, the trust anchor's zone: it does not pass DNSSEC records on", zone)}
+	}
 	if len(keys) == 0 {
 		return nil, Validation{State: Bogus, Zone: zone, Reason: fmt.Sprintf("%s publishes no DNSKEY, but %s says it is signed (%s)", zone, from, describeDS(usable))}
 	}
@@ -589,4 +600,38 @@ func describeKeys(keys []*dns.DNSKEY) string {
 		parts = append(parts, fmt.Sprintf("key tag %d (algorithm %d, flags %d)", k.KeyTag(), k.Algorithm, k.Flags))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// DomainValidation is the verdict on the answers a domain's mail depends on first: its
+// SOA, MX and TXT (SPF) records, or the proofs that they do not exist.
+type DomainValidation struct {
+	// Validation is the worst of Answers: bogus, then indeterminate, then insecure.
+	Validation
+	// Answers holds each verdict by type: "SOA", "MX", "TXT".
+	Answers map[string]Validation `json:"answers"`
+}
+
+// ValidateDomain validates domain's SOA, MX and TXT answers concurrently (the chain's
+// DS and DNSKEY queries are shared through the cache) and combines them.
+func (r *Resolver) ValidateDomain(ctx context.Context, domain string) DomainValidation {
+	qtypes := []uint16{dns.TypeSOA, dns.TypeMX, dns.TypeTXT}
+	vs := make([]Validation, len(qtypes))
+	var wg sync.WaitGroup
+	for i, qt := range qtypes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vs[i] = r.Validate(ctx, domain, qt)
+		}()
+	}
+	wg.Wait()
+	rank := map[ValidationState]int{Secure: 0, Insecure: 1, Indeterminate: 2, Bogus: 3}
+	out := DomainValidation{Validation: vs[0], Answers: map[string]Validation{}}
+	for i, v := range vs {
+		out.Answers[dns.TypeToString[qtypes[i]]] = v
+		if rank[v.State] > rank[out.State] {
+			out.Validation = v
+		}
+	}
+	return out
 }

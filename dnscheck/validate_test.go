@@ -284,3 +284,11 @@ func TestValidateTamperedRecord(t *testing.T) {
 	assert.Equal(t, dnscheck.Bogus, v.State, v.Reason)
 	assert.Contains(t, v.Reason, "does not verify")
 }
+
+func TestValidateThroughAnUpstreamWithoutDNSSEC(t *testing.T) {
+	srv := dnstest.Start(t, dnstest.Zone(t, "example.com. 3600 IN MX 10 mx.example.com.\n"))
+	v := srv.Resolver(t).Validate(context.Background(), "example.com", dns.TypeMX)
+	assert.Equal(t, dnscheck.Indeterminate, v.State)
+	assert.True(t, v.NoDNSSEC, "no root DNSKEY: the path strips DNSSEC, nothing is judged")
+	assert.Contains(t, v.Reason, "returned no DNSKEY for .")
+}

@@ -100,11 +100,6 @@ func zoneErrorText(pe *dns.ParseError) string {
 func (z *Zone) Add(rr dns.RR) {
 	name := strings.ToLower(dns.Fqdn(rr.Header().Name))
 	rr.Header().Name = name
-	for _, have := range z.records[name] {
-		if dns.IsDuplicate(have, rr) { // a zone cut's NS, from the parent and the child
-			return
-		}
-	}
 	z.records[name] = append(z.records[name], rr)
 	switch rr := rr.(type) {
 	case *dns.RRSIG:

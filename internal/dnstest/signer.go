@@ -206,9 +206,13 @@ func (z *SignedZone) SignRRset(rrset []dns.RR) *dns.RRSIG {
 // SignedZones puts the records of signed zones (and any others) into one Zone, to serve.
 func SignedZones(rrsets ...[]dns.RR) *dnscheck.Zone {
 	z, _ := dnscheck.ParseZone(strings.NewReader(""), "signed")
+	seen := map[string]bool{} // a zone cut's NS comes from the parent and the child
 	for _, rrs := range rrsets {
 		for _, rr := range rrs {
-			z.Add(dns.Copy(rr))
+			if s := strings.ToLower(rr.String()); !seen[s] {
+				seen[s] = true
+				z.Add(dns.Copy(rr))
+			}
 		}
 	}
 	return z
