@@ -47,9 +47,11 @@ func WithAlignment(aligned func(fromDomain, signingDomain string) bool) Option {
 	return func(c *config) { c.aligned = aligned }
 }
 
-// WithTrustAD says the resolver validates DNSSEC, so its AD bit is taken as
-// validation without the probe (a query for a name whose signatures are broken on
-// purpose, which only a validating resolver refuses).
+// WithTrustAD once said the resolver validates DNSSEC, so its AD bit could be taken
+// as validation.
+//
+// Deprecated: mailcheck validates DNSSEC itself (dnscheck.Resolver.Validate) and no
+// longer reads the AD bit; the option does nothing.
 func WithTrustAD() Option { return func(c *config) { c.trustAD = true } }
 
 func buildConfig(opts []Option) (*config, error) {

@@ -143,40 +143,68 @@ func TestGradeJSONIsNullWhenUnknown(t *testing.T) {
 
 // DNSSEC counts only from a resolver known to validate. A zone file and a
 // non-validating resolver both leave it out, so they score the same zone the same.
-func TestDNSSECIsScoredOnlyFromAValidatingResolver(t *testing.T) {
+func TestDNSSECIsScoredFromMailchecksOwnValidation(t *testing.T) {
 	z, err := dnscheck.LoadZoneFile(demoZone)
 	require.NoError(t, err)
 	offline, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(dnscheck.NewZoneResolver(z)))
 	require.NoError(t, err)
+	assert.Equal(t, mailcheck.ItemNotApplicable, item(t, offline, "hygiene.dnssec").State, "a zone file without an anchor is not judged")
 
+	// An upstream that passes no DNSSEC records (no root DNSKEY) is no penalty either.
 	srv := dnstest.Start(t, z)
 	online, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(srv.Resolver(t)))
 	require.NoError(t, err)
-	assert.Equal(t, offline.Score, online.Score, "a non-validating resolver is not a penalty")
+	assert.Equal(t, offline.Score, online.Score)
 	assert.Equal(t, mailcheck.ItemNotApplicable, item(t, online, "hygiene.dnssec").State)
-	assert.Contains(t, item(t, online, "hygiene.dnssec").Reason, "does not validate")
+	assert.Contains(t, item(t, online, "hygiene.dnssec").Reason, "does not pass DNSSEC records on")
 
-	// A validating resolver refuses the broken probe name, and sets AD on signed zones.
-	validating := dnstest.Start(t, z)
-	validating.SetFault(dnscheck.DefaultValidationProbe, dns.TypeA, dnstest.Fault{Rcode: dns.RcodeServerFailure})
-	unsigned, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(validating.Resolver(t)))
-	require.NoError(t, err)
-	it := item(t, unsigned, "hygiene.dnssec")
+	// A signed tree under the test's own root: secure, insecure, bogus.
+	root := dnstest.NewSignedZone(".", dns.ED25519)
+	good := dnstest.NewSignedZone("good.test.", dns.ECDSAP256SHA256)
+	good.Add("good.test. 3600 IN MX 10 mx.good.test.", "mx.good.test. 3600 IN A 192.0.2.25")
+	stale := dnstest.NewSignedZone("stale.test.", dns.ECDSAP256SHA256)
+	stale.Add("stale.test. 3600 IN MX 10 mx.stale.test.")
+	stale.Inception, stale.Expiration = time.Now().Add(-30*24*time.Hour), time.Now().Add(-time.Hour)
+	root.Delegate("good.test.", good.DS())
+	root.Delegate("stale.test.", stale.DS())
+	root.Delegate("plain.test.")
+	tree := dnstest.SignedZones(root.Sign(), good.Sign(), stale.Sign())
+	tree.Add(mustRR(t, "plain.test. 3600 IN SOA ns1.plain.test. h.plain.test. 1 2 3 4 5"))
+	tree.Add(mustRR(t, "plain.test. 3600 IN MX 10 mx.plain.test."))
+	signed := dnstest.Start(t, tree)
+	check := func(domain string) (*mailcheck.Report, mailcheck.Item) {
+		r := signed.Resolver(t)
+		require.NoError(t, r.SetTrustAnchors([]dns.RR{root.DS()}))
+		rep, err := mailcheck.CheckDomain(context.Background(), domain, mailcheck.WithResolver(r))
+		require.NoError(t, err)
+		return rep, item(t, rep, "hygiene.dnssec")
+	}
+	_, it := check("good.test")
+	assert.Equal(t, mailcheck.PointsFull, it.Points, it.Reason)
+
+	_, it = check("plain.test")
 	assert.Equal(t, mailcheck.PointsLow, it.Points, it.Reason)
+	assert.Contains(t, it.Reason, "without a DS record")
 	assert.Contains(t, it.Fix, "Sign the zone")
 
-	validating.SetFault("example.com", dns.TypeSOA, dnstest.Fault{Authenticated: true})
-	signed, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(validating.Resolver(t)))
-	require.NoError(t, err)
-	assert.Equal(t, mailcheck.PointsFull, item(t, signed, "hygiene.dnssec").Points)
+	rep, it := check("stale.test")
+	assert.Equal(t, mailcheck.ItemScored, it.State)
+	assert.Equal(t, mailcheck.PointsNone, it.Points, it.Reason)
+	assert.Contains(t, it.Reason, "expired on")
+	assert.Contains(t, it.Fix, "Re-sign the zone")
+	c := rep.Check("dnssec")
+	require.NotNil(t, c)
+	require.Len(t, c.Findings, 1)
+	assert.Equal(t, dnscheck.CodeDNSSECBogus, c.Findings[0].Code)
+	assert.Equal(t, mailcheck.Error, c.Findings[0].Severity)
+	assert.Contains(t, c.Findings[0].Message, "expired on")
+}
 
-	// --trust-ad: the user vouches for the resolver, no probe needed.
-	trusted := dnstest.Start(t, z)
-	trusted.SetFault("example.com", dns.TypeSOA, dnstest.Fault{Authenticated: true})
-	rep, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(trusted.Resolver(t)), mailcheck.WithTrustAD())
+func mustRR(t *testing.T, s string) dns.RR {
+	t.Helper()
+	rr, err := dns.NewRR(s)
 	require.NoError(t, err)
-	assert.Equal(t, mailcheck.PointsFull, item(t, rep, "hygiene.dnssec").Points)
-	assert.Zero(t, trusted.Count(dnscheck.DefaultValidationProbe+".", ""), "no probe when the user vouches")
+	return rr
 }
 
 func TestANamedSelectorWithoutAKeyScoresZero(t *testing.T) {

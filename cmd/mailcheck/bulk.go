@@ -26,7 +26,7 @@ func bulkCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "concurrency", Value: mailcheck.DefaultConcurrency, Usage: "check `N` domains at once"},
 			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "default, bulk-sender or parked, for every domain"},
-			&cli.BoolFlag{Name: "trust-ad", Usage: "the resolver validates DNSSEC: trust its AD bit without probing"},
+			&cli.BoolFlag{Name: "trust-ad", Usage: "deprecated, no effect: mailcheck validates DNSSEC itself (see --trust-anchor)"},
 		},
 		Action: func(c *cli.Context) error {
 			o, err := readOptions(c, e)
