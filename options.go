@@ -28,8 +28,6 @@ type config struct {
 	window int
 	// aligned is the DKIM alignment rule of CheckDKIMMessage (nil: relaxed).
 	aligned func(fromDomain, signingDomain string) bool
-	// trustAD takes the resolver's AD bit as DNSSEC validation without probing it.
-	trustAD bool
 	// attachmentOpts configure CheckMessage's attachment scan.
 	attachmentOpts []attachments.Option
 	// envelope, expectSigning and authservID configure CheckMessage (message.go).
@@ -56,11 +54,6 @@ func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = 
 func WithAlignment(aligned func(fromDomain, signingDomain string) bool) Option {
 	return func(c *config) { c.aligned = aligned }
 }
-
-// WithTrustAD says the resolver validates DNSSEC, so its AD bit is taken as
-// validation without the probe (a query for a name whose signatures are broken on
-// purpose, which only a validating resolver refuses).
-func WithTrustAD() Option { return func(c *config) { c.trustAD = true } }
 
 func buildConfig(opts []Option) (*config, error) {
 	c := &config{}

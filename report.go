@@ -111,7 +111,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	go func() { defer wg.Done(); bimiRes, bimiErr = bimi.Check(ctx, cfg.resolver, d.ASCII) }()
 	go func() {
 		defer wg.Done()
-		dnssec = dnssecState(ctx, cfg.resolver, d.ASCII, cfg.trustAD, dnscheck.DefaultValidationProbe)
+		dnssec = dnssecState(ctx, cfg.resolver, d.ASCII)
 	}()
 	go func() { defer wg.Done(); ptrs = checkPTRs(ctx, cfg.resolver, cfg.ips) }()
 	go func() { defer wg.Done(); unlisted = spf.EvaluateUnlisted(ctx, cfg.resolver, d.ASCII) }()
@@ -130,6 +130,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	}
 	// BIMI is judged on the DMARC facts once both are in: informational, scored nothing.
 	checks = append(checks, bimiCheck(d, bimiRes, detail[*dmarc.Report](&Report{Checks: checks}, "dmarc")))
+	checks = append(checks, dnssecCheck(d, dnssec))
 	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion}
 	if d.Unicode != d.ASCII {
 		rep.DomainUnicode = d.Unicode

@@ -15,7 +15,7 @@ import (
 
 // ScoringVersion changes whenever a weight, a points rule, a cap or a grade boundary
 // changes, so stored scores can be compared honestly. SCORING.md documents it.
-const ScoringVersion = "2026-12.3"
+const ScoringVersion = "2026-12.4"
 
 // The points an item can earn (SCORING.md).
 const (

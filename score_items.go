@@ -640,53 +640,78 @@ func (s *scorer) placement() Item {
 
 // dnssecResult is what can be known of DNSSEC for the domain.
 type dnssecResult struct {
-	// state: "validated", "not-validated" (a validating resolver left AD clear),
-	// "not-judged" (no validating resolver: not scored) or "unknown" (DNS failure).
+	// state: "secure", "insecure", "bogus" (mailcheck's own validation, see
+	// dnscheck.Resolver.ValidateDomain), "not-judged" (a zone file without a trust
+	// anchor: not scored) or "unknown" (the records could not be fetched).
 	state  string
 	reason string
+	// validation is the validator's verdict, when it ran.
+	validation *dnscheck.DomainValidation
 }
 
-// dnssecState reads the AD bit of the domain's SOA answer, and trusts it only from a
-// resolver known to validate: one the user vouches for (trustAD), or one that refuses
-// a name whose signatures are broken on purpose. A non-validating resolver never sets
-// the bit, so its clear bit says nothing about the zone (RFC 4035 §3.2.3).
-func dnssecState(ctx context.Context, r *dnscheck.Resolver, domain string, trustAD bool, probe string) dnssecResult {
-	if r.Offline() {
-		return dnssecResult{"not-judged", "Not judged: a zone file cannot show DNSSEC validation."}
+// dnssecState validates the domain's SOA, MX and TXT answers from the trust anchor
+// (the root's, or --trust-anchor). A zone file is normally unsigned, so offline the
+// item is judged only when an anchor was given for it.
+func dnssecState(ctx context.Context, r *dnscheck.Resolver, domain string) dnssecResult {
+	if r.Offline() && !r.CustomTrustAnchors() {
+		return dnssecResult{state: "not-judged", reason: "Not judged: a zone file is normally unsigned; give --trust-anchor to validate a signed one."}
 	}
-	validates := trustAD
-	if !validates {
-		ok, err := r.ValidatesDNSSEC(ctx, probe)
-		if err != nil {
-			return dnssecResult{"not-judged", fmt.Sprintf("Not judged: the resolver did not answer the validation probe %s (%v), so its AD bit cannot be trusted.", probe, err)}
-		}
-		if !ok {
-			return dnssecResult{"not-judged", fmt.Sprintf("Not judged: the resolver does not validate DNSSEC (it answered %s, whose signatures are broken on purpose), so its AD bit says nothing about the zone. Use a validating resolver, or --trust-ad if yours validates.", probe)}
-		}
+	v := r.ValidateDomain(ctx, domain)
+	res := dnssecResult{validation: &v}
+	switch {
+	case v.NoDNSSEC:
+		res.state, res.reason = "not-judged", "Not judged: "+v.Reason+", so a clear answer says nothing about the zone."
+		return res
 	}
-	ok, err := r.Validated(ctx, domain)
-	if err != nil {
-		return dnssecResult{"unknown", "Unknown: the SOA lookup failed."}
+	switch v.State {
+	case dnscheck.Secure:
+		res.state, res.reason = "secure", "mailcheck validated the domain's SOA, MX and TXT answers: "+v.Reason+"."
+	case dnscheck.Insecure:
+		res.state, res.reason = "insecure", "The domain's answers are not signed: "+v.Reason+"."
+	case dnscheck.Bogus:
+		res.state, res.reason = "bogus", "DNSSEC validation fails (validating resolvers answer SERVFAIL, so mail to the domain fails): "+v.Reason+"."
+	default:
+		res.state, res.reason = "unknown", "Unknown: "+v.Reason+"."
 	}
-	if ok {
-		return dnssecResult{"validated", "A validating resolver authenticated the domain's answers (AD bit)."}
+	return res
+}
+
+// dnssecCheck reports the validation as a check of its own; a bogus chain is an error.
+func dnssecCheck(d dnscheck.Domain, res dnssecResult) *Check {
+	var findings []Finding
+	if res.state == "bogus" {
+		findings = append(findings, Finding{Code: dnscheck.CodeDNSSECBogus, Severity: Error,
+			Message: res.reason,
+			Fix:     "Re-sign the zone (or let your DNS host's automatic signing renew the signatures), and make the DS record at your registrar match a current DNSKEY (or remove it to go unsigned).",
+			Ref:     "RFC 4035 §5"})
 	}
-	return dnssecResult{"not-validated", "A validating resolver did not authenticate the domain's answers: the zone is not signed (or its chain of trust is broken)."}
+	switch res.state {
+	case "not-judged", "unknown":
+		return skipCheck("dnssec", d, res.reason)
+	case "secure":
+		return newCheck("dnssec", d, findings, "Signed: the answers validate from the root.", res.validation)
+	case "insecure":
+		return newCheck("dnssec", d, findings, "Not signed (insecure delegation).", res.validation)
+	}
+	return newCheck("dnssec", d, findings, "Bogus: DNSSEC validation fails.", res.validation)
 }
 
 func (s *scorer) dnssec() Item {
 	const id, name = "hygiene.dnssec", "DNSSEC-validated answers"
 	d := s.in.dnssec
 	switch d.state {
-	case "validated":
-		return scored(id, "hygiene", name, PointsFull, d.reason, advice{})
-	case "not-validated":
-		return scored(id, "hygiene", name, PointsLow, d.reason,
+	case "secure":
+		return scored(id, "dnssec", name, PointsFull, d.reason, advice{})
+	case "insecure":
+		return scored(id, "dnssec", name, PointsLow, d.reason,
 			prose("Sign the zone with DNSSEC at your DNS host and publish the DS record at your registrar."))
+	case "bogus":
+		return scored(id, "dnssec", name, PointsNone, d.reason,
+			prose("Re-sign the zone, and make the DS record at your registrar match a current DNSKEY."))
 	case "unknown":
-		return unknown(id, "hygiene", name, d.reason)
+		return unknown(id, "dnssec", name, d.reason)
 	}
-	return notApplicable(id, "hygiene", name, d.reason)
+	return notApplicable(id, "dnssec", name, d.reason)
 }
 
 // --- caps and checklist ----------------------------------------------------------

@@ -432,16 +432,10 @@ func TestScoringParkedProfile(t *testing.T) {
 }
 
 // The unknown rows: a DNS failure leaves the item in state error — never missing,
-// never a cap — and DNSSEC, which only a validating resolver can show.
+// never a cap — and DNSSEC, which mailcheck judges only from its own validation.
 func TestScoringUnknownItems(t *testing.T) {
 	servfail := func(name string, qtype uint16) func(*dnstest.Server) {
 		return func(s *dnstest.Server) { s.SetFault(name, qtype, dnstest.Fault{Rcode: dns.RcodeServerFailure}) }
-	}
-	validating := func(soa dnstest.Fault) func(*dnstest.Server) {
-		return func(s *dnstest.Server) {
-			s.SetFault(dnscheck.DefaultValidationProbe, dns.TypeA, dnstest.Fault{Rcode: dns.RcodeServerFailure})
-			s.SetFault("good.scoring.example", dns.TypeSOA, soa)
-		}
 	}
 	runScoringRows(t, []scoringRow{
 		{name: "a failed _dmarc lookup leaves every DMARC item unknown, and is not read as no record", domain: "good",
@@ -471,23 +465,9 @@ func TestScoringUnknownItems(t *testing.T) {
 		{name: "a failed _smtp._tls lookup leaves tlsrpt.record unknown", domain: "good",
 			faults: servfail("_smtp._tls.good.scoring.example", dns.TypeTXT),
 			items:  map[string]want{"tlsrpt.record": unknownItem}},
-		{name: "a resolver that does not validate leaves hygiene.dnssec n/a, never a penalty", domain: "good",
+		{name: "an upstream that passes no DNSSEC records leaves hygiene.dnssec n/a, never a penalty (secure, insecure and bogus: TestDNSSECIsScoredFromMailchecksOwnValidation)", domain: "good",
 			faults: func(*dnstest.Server) {},
 			items:  map[string]want{"hygiene.dnssec": notApplicableItem}, grade: "A"},
-		{name: "a validating resolver that authenticates the answers (AD bit) earns full DNSSEC points", domain: "good",
-			faults: validating(dnstest.Fault{Authenticated: true}),
-			items:  map[string]want{"hygiene.dnssec": pts(10)}},
-		{name: "a validating resolver that does not authenticate them shows an unsigned zone: the low points", domain: "good",
-			faults: validating(dnstest.Fault{}),
-			items:  map[string]want{"hygiene.dnssec": pts(2)}},
-		{name: "a validating resolver whose SOA answer fails leaves hygiene.dnssec unknown", domain: "good",
-			faults: validating(dnstest.Fault{Rcode: dns.RcodeServerFailure}),
-			items:  map[string]want{"hygiene.dnssec": unknownItem}},
-		{name: "--trust-ad takes the AD bit without the probe", domain: "good", opts: []mailcheck.Option{mailcheck.WithTrustAD()},
-			faults: func(s *dnstest.Server) {
-				s.SetFault("good.scoring.example", dns.TypeSOA, dnstest.Fault{Authenticated: true})
-			},
-			items: map[string]want{"hygiene.dnssec": pts(10)}},
 	})
 }
 
@@ -527,40 +507,68 @@ func TestGradeJSONIsNullWhenUnknown(t *testing.T) {
 
 // DNSSEC counts only from a resolver known to validate. A zone file and a
 // non-validating resolver both leave it out, so they score the same zone the same.
-func TestDNSSECIsScoredOnlyFromAValidatingResolver(t *testing.T) {
+func TestDNSSECIsScoredFromMailchecksOwnValidation(t *testing.T) {
 	z, err := dnscheck.LoadZoneFile(demoZone)
 	require.NoError(t, err)
 	offline, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(dnscheck.NewZoneResolver(z)))
 	require.NoError(t, err)
+	assert.Equal(t, mailcheck.ItemNotApplicable, item(t, offline, "hygiene.dnssec").State, "a zone file without an anchor is not judged")
 
+	// An upstream that passes no DNSSEC records (no root DNSKEY) is no penalty either.
 	srv := dnstest.Start(t, z)
 	online, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(srv.Resolver(t)))
 	require.NoError(t, err)
-	assert.Equal(t, offline.Score, online.Score, "a non-validating resolver is not a penalty")
+	assert.Equal(t, offline.Score, online.Score)
 	assert.Equal(t, mailcheck.ItemNotApplicable, item(t, online, "hygiene.dnssec").State)
-	assert.Contains(t, item(t, online, "hygiene.dnssec").Reason, "does not validate")
+	assert.Contains(t, item(t, online, "hygiene.dnssec").Reason, "does not pass DNSSEC records on")
 
-	// A validating resolver refuses the broken probe name, and sets AD on signed zones.
-	validating := dnstest.Start(t, z)
-	validating.SetFault(dnscheck.DefaultValidationProbe, dns.TypeA, dnstest.Fault{Rcode: dns.RcodeServerFailure})
-	unsigned, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(validating.Resolver(t)))
-	require.NoError(t, err)
-	it := item(t, unsigned, "hygiene.dnssec")
+	// A signed tree under the test's own root: secure, insecure, bogus.
+	root := dnstest.NewSignedZone(".", dns.ED25519)
+	good := dnstest.NewSignedZone("good.test.", dns.ECDSAP256SHA256)
+	good.Add("good.test. 3600 IN MX 10 mx.good.test.", "mx.good.test. 3600 IN A 192.0.2.25")
+	stale := dnstest.NewSignedZone("stale.test.", dns.ECDSAP256SHA256)
+	stale.Add("stale.test. 3600 IN MX 10 mx.stale.test.")
+	stale.Inception, stale.Expiration = time.Now().Add(-30*24*time.Hour), time.Now().Add(-time.Hour)
+	root.Delegate("good.test.", good.DS())
+	root.Delegate("stale.test.", stale.DS())
+	root.Delegate("plain.test.")
+	tree := dnstest.SignedZones(root.Sign(), good.Sign(), stale.Sign())
+	tree.Add(mustRR(t, "plain.test. 3600 IN SOA ns1.plain.test. h.plain.test. 1 2 3 4 5"))
+	tree.Add(mustRR(t, "plain.test. 3600 IN MX 10 mx.plain.test."))
+	signed := dnstest.Start(t, tree)
+	check := func(domain string) (*mailcheck.Report, mailcheck.Item) {
+		r := signed.Resolver(t)
+		require.NoError(t, r.SetTrustAnchors([]dns.RR{root.DS()}))
+		rep, err := mailcheck.CheckDomain(context.Background(), domain, mailcheck.WithResolver(r))
+		require.NoError(t, err)
+		return rep, item(t, rep, "hygiene.dnssec")
+	}
+	_, it := check("good.test")
+	assert.Equal(t, mailcheck.PointsFull, it.Points, it.Reason)
+
+	_, it = check("plain.test")
 	assert.Equal(t, mailcheck.PointsLow, it.Points, it.Reason)
+	assert.Contains(t, it.Reason, "without a DS record")
 	assert.Contains(t, it.Fix, "Sign the zone")
 
-	validating.SetFault("example.com", dns.TypeSOA, dnstest.Fault{Authenticated: true})
-	signed, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(validating.Resolver(t)))
-	require.NoError(t, err)
-	assert.Equal(t, mailcheck.PointsFull, item(t, signed, "hygiene.dnssec").Points)
+	rep, it := check("stale.test")
+	assert.Equal(t, mailcheck.ItemScored, it.State)
+	assert.Equal(t, mailcheck.PointsNone, it.Points, it.Reason)
+	assert.Contains(t, it.Reason, "expired on")
+	assert.Contains(t, it.Fix, "Re-sign the zone")
+	c := rep.Check("dnssec")
+	require.NotNil(t, c)
+	require.Len(t, c.Findings, 1)
+	assert.Equal(t, dnscheck.CodeDNSSECBogus, c.Findings[0].Code)
+	assert.Equal(t, mailcheck.Error, c.Findings[0].Severity)
+	assert.Contains(t, c.Findings[0].Message, "expired on")
+}
 
-	// --trust-ad: the user vouches for the resolver, no probe needed.
-	trusted := dnstest.Start(t, z)
-	trusted.SetFault("example.com", dns.TypeSOA, dnstest.Fault{Authenticated: true})
-	rep, err := mailcheck.CheckDomain(context.Background(), "example.com", mailcheck.WithResolver(trusted.Resolver(t)), mailcheck.WithTrustAD())
+func mustRR(t *testing.T, s string) dns.RR {
+	t.Helper()
+	rr, err := dns.NewRR(s)
 	require.NoError(t, err)
-	assert.Equal(t, mailcheck.PointsFull, item(t, rep, "hygiene.dnssec").Points)
-	assert.Zero(t, trusted.Count(dnscheck.DefaultValidationProbe+".", ""), "no probe when the user vouches")
+	return rr
 }
 
 func TestAFailedLookupAboveTheDomainLeavesOnlyTheSubdomainPolicyUnknown(t *testing.T) {

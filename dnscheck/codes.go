@@ -15,4 +15,6 @@ const (
 	CodeMXNullConflict   finding.Code = "mx.null-conflict"
 	CodeMXNXDOMAIN       finding.Code = "mx.nxdomain"
 	CodeMXPrivateAddress finding.Code = "mx.private-address"
+
+	CodeDNSSECBogus finding.Code = "dnssec.bogus"
 )

@@ -70,6 +70,8 @@ func FuzzParseZone(f *testing.F) {
 	f.Add("example.test. 300 IN TXT \"v=spf1 -all\"\n")
 	f.Add("$ORIGIN a.test.\n@ IN MX 10 mx\nmx IN A 192.0.2.1\n* IN TXT \"w\"\nc IN CNAME c\n")
 	f.Add("$INCLUDE /etc/passwd\n")
+	f.Add("a.test. 300 IN NSEC c.test. A RRSIG NSEC\na.test. 300 IN RRSIG NSEC 13 2 300 20300101000000 20200101000000 1 test. AAAA\na.test. 300 IN SOA ns. h. 1 2 3 4 5\n")
+	f.Add("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.test. 300 IN NSEC3 1 0 0 - 2vptu5timamqttgl4luu9kg21e0aor3s A RRSIG\ntest. 300 IN SOA ns. h. 1 2 3 4 5\ntest. 1 IN RRSIG SOA 13 1 300 20300101000000 20200101000000 1 test. AAAA\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		z, err := ParseZone(strings.NewReader(text), "fuzz")
 		if err != nil {
@@ -82,7 +84,50 @@ func FuzzParseZone(f *testing.F) {
 				z.Answer(req)
 				req.SetQuestion("x."+name, qt)
 				z.Answer(req)
+				req.SetEdns0(1232, true) // a signed zone's answers, with denial proofs
+				z.Answer(req)
+				req.SetQuestion(name, qt)
+				z.Answer(req)
 			}
+		}
+	})
+}
+
+// ParseTrustAnchors never panics, returns only DS and DNSKEY records, and
+// SetTrustAnchors accepts whatever it returns.
+func FuzzParseTrustAnchors(f *testing.F) {
+	f.Add(rootAnchors)
+	f.Add(". IN DS 20326 8 2 E06D44B8\n")
+	f.Add("example. 1 IN DNSKEY 257 3 13 AAAA\nexample. IN A 192.0.2.1\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		rrs, err := ParseTrustAnchors(strings.NewReader(text), "fuzz")
+		if err != nil {
+			return
+		}
+		for _, rr := range rrs {
+			if t := rr.Header().Rrtype; t != dns.TypeDS && t != dns.TypeDNSKEY {
+				panic(dns.TypeToString[t])
+			}
+		}
+		r := NewZoneResolver(&Zone{records: map[string][]dns.RR{}, names: map[string]bool{}})
+		if err := r.SetTrustAnchors(rrs); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// canonicalCompare is an order: antisymmetric, and 0 only for names equal ignoring case.
+func FuzzCanonicalCompare(f *testing.F) {
+	f.Add("a.example.", "Z.a.example.")
+	f.Add("\\200.example.", "*.example.")
+	f.Add("yljkjljk.a.example.", "example.")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ab, ba := canonicalCompare(a, b), canonicalCompare(b, a)
+		if (ab < 0) != (ba > 0) || (ab == 0) != (ba == 0) {
+			t.Fatalf("compare(%q, %q) = %d but compare(b, a) = %d", a, b, ab, ba)
+		}
+		if canonicalCompare(a, a) != 0 {
+			t.Fatalf("compare(%q, itself) != 0", a)
 		}
 	})
 }

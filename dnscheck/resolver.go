@@ -39,8 +39,12 @@ type Answer struct {
 	Type uint16
 	// Rcode is the response code (dns.RcodeSuccess, dns.RcodeNameError, ...).
 	Rcode int
-	// Records is the answer section: CNAMEs followed by the records they lead to.
+	// Records is the answer section: CNAMEs followed by the records they lead to, and
+	// their RRSIGs when the zone is signed (queries carry the DO bit).
 	Records []dns.RR
+	// Authority is the authority section: for a signed zone's NXDOMAIN or NODATA, the
+	// SOA and the NSEC or NSEC3 records (with their RRSIGs) that prove the denial.
+	Authority []dns.RR
 	// Authenticated is the AD bit: the upstream resolver validated the answer with DNSSEC.
 	Authenticated bool
 	// Server is the upstream that answered ("zone" for the offline source).
@@ -131,6 +135,11 @@ type Resolver struct {
 	limit  int
 	sent   atomic.Int64
 	byType map[string]int64
+
+	// anchors are the DNSSEC trust anchors by zone, as DS records (see SetTrustAnchors);
+	// nil means the built-in root anchor.
+	anchors       map[string][]*dns.DS
+	customAnchors bool
 }
 
 type cacheKey struct {
@@ -180,6 +189,10 @@ type Options struct {
 	Timeout time.Duration
 	// Attempts is the number of tries per question across servers; DefaultAttempts if zero.
 	Attempts int
+	// TrustAnchors are the DS or DNSKEY records Validate starts from, for any zone
+	// (LoadTrustAnchors reads a file of them); empty means the built-in root anchor
+	// (IANA's KSK-2017).
+	TrustAnchors []dns.RR
 }
 
 // New returns a Resolver that queries upstream servers over UDP, with EDNS0, retrying
@@ -217,6 +230,11 @@ func New(opts Options) (*Resolver, error) {
 	}
 	r := newResolver(n)
 	r.budget = n.budget()
+	if len(opts.TrustAnchors) > 0 {
+		if err := r.SetTrustAnchors(opts.TrustAnchors); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -340,8 +358,10 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) (*Answe
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
 	m.RecursionDesired = true
-	m.AuthenticatedData = true // RFC 6840 §5.7: ask for the AD bit without DO
-	m.SetEdns0(EDNSBufferSize, false)
+	m.AuthenticatedData = true // RFC 6840 §5.7: the AD bit, for diagnostics
+	// RFC 4035 §3.2.1: the DO bit asks for RRSIGs and denial proofs, which Validate
+	// checks itself. The checks read only the records of the asked type (Final).
+	m.SetEdns0(EDNSBufferSize, true)
 
 	r.sent.Add(1)
 	r.mu.Lock()
@@ -353,7 +373,7 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) (*Answe
 		return nil, err
 	}
 	return &Answer{
-		Name: name, Type: qtype, Rcode: resp.Rcode, Records: resp.Answer,
+		Name: name, Type: qtype, Rcode: resp.Rcode, Records: resp.Answer, Authority: resp.Ns,
 		Authenticated: resp.AuthenticatedData, Server: server, TCP: tcp,
 	}, nil
 }

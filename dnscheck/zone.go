@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -25,6 +26,11 @@ const maxCNAMEChain = 16
 type Zone struct {
 	records map[string][]dns.RR // by lower-case FQDN
 	names   map[string]bool     // every owner name and every ancestor (empty non-terminals)
+	// signed is set when the file holds RRSIGs: the zone then answers a query with the
+	// DO bit as a signed zone's servers do (signatures, NSEC/NSEC3 denial proofs).
+	signed bool
+	nsec   []*dns.NSEC
+	nsec3  []*dns.NSEC3
 }
 
 // ZoneError is a syntax error in a master file, with its position.
@@ -95,6 +101,14 @@ func (z *Zone) Add(rr dns.RR) {
 	name := strings.ToLower(dns.Fqdn(rr.Header().Name))
 	rr.Header().Name = name
 	z.records[name] = append(z.records[name], rr)
+	switch rr := rr.(type) {
+	case *dns.RRSIG:
+		z.signed = true
+	case *dns.NSEC:
+		z.nsec = append(z.nsec, rr)
+	case *dns.NSEC3:
+		z.nsec3 = append(z.nsec3, rr)
+	}
 	for n := name; ; {
 		z.names[n] = true
 		off, end := dns.NextLabel(n, 0)
@@ -105,8 +119,20 @@ func (z *Zone) Add(rr dns.RR) {
 	}
 }
 
-// Answer builds the authoritative response to req's first question.
+// Answer builds the authoritative response to req's first question. For a signed zone
+// and a query with the DO bit (RFC 3225) it adds what a signed zone's servers add
+// (RFC 4035 §3.1): the RRSIGs of the answer, and for NXDOMAIN or NODATA the SOA and the
+// NSEC or NSEC3 records (signed) that match or cover the name, its ancestors and their
+// wildcards, so a validator can prove the denial.
 func (z *Zone) Answer(req *dns.Msg) *dns.Msg {
+	resp := z.answer(req)
+	if opt := req.IsEdns0(); z.signed && opt != nil && opt.Do() && len(req.Question) > 0 && resp.Rcode != dns.RcodeServerFailure {
+		z.addDNSSEC(resp, req.Question[0].Qtype)
+	}
+	return resp
+}
+
+func (z *Zone) answer(req *dns.Msg) *dns.Msg {
 	resp := new(dns.Msg)
 	resp.SetReply(req)
 	resp.Authoritative = true
@@ -179,4 +205,120 @@ func withOwner(rr dns.RR, name string) dns.RR {
 	c := dns.Copy(rr)
 	c.Header().Name = name
 	return c
+}
+
+// addDNSSEC adds signatures and denial proofs to resp (see Answer).
+func (z *Zone) addDNSSEC(resp *dns.Msg, qtype uint16) {
+	final := strings.ToLower(dns.Fqdn(resp.Question[0].Name))
+	var sigs []dns.RR
+	seen := map[string]bool{}
+	found := false
+	for _, rr := range resp.Answer {
+		h := rr.Header()
+		key := h.Name + "/" + dns.TypeToString[h.Rrtype]
+		if c, ok := rr.(*dns.CNAME); ok && h.Rrtype != qtype {
+			final = strings.ToLower(c.Target)
+		} else {
+			found = true
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		rrs, _ := z.lookup(h.Name)
+		for _, s := range rrs {
+			if sig, ok := s.(*dns.RRSIG); ok && sig.TypeCovered == h.Rrtype {
+				sigs = append(sigs, withOwner(sig, h.Name))
+			}
+		}
+	}
+	resp.Answer = append(resp.Answer, sigs...)
+	if found {
+		return
+	}
+	// A denial: the SOA of the zone that holds final (its parent's, for DS at a cut).
+	apex := final
+	if qtype == dns.TypeDS {
+		apex = parentName(apex)
+	}
+	for !z.hasType(apex, dns.TypeSOA) {
+		if apex == "." {
+			return
+		}
+		apex = parentName(apex)
+	}
+	add := func(owner string, t uint16) {
+		for _, rr := range z.records[owner] {
+			if n, ok := rr.(*dns.NSEC); ok && t == dns.TypeNSEC {
+				// At a zone cut the parent's NSEC (no SOA bit) and the child's (SOA
+				// bit) share the owner: keep the one of this zone.
+				if slices.Contains(n.TypeBitMap, dns.TypeSOA) == (owner == apex) {
+					resp.Ns = append(resp.Ns, rr)
+				}
+			} else if rr.Header().Rrtype == t {
+				resp.Ns = append(resp.Ns, rr)
+			}
+			if sig, ok := rr.(*dns.RRSIG); ok && sig.TypeCovered == t && strings.EqualFold(sig.SignerName, apex) {
+				resp.Ns = append(resp.Ns, sig)
+			}
+		}
+	}
+	add(apex, dns.TypeSOA)
+	// The names a proof may need: final, its ancestors within the zone, their wildcards.
+	var names []string
+	for n := final; dns.IsSubDomain(apex, n); {
+		names = append(names, n, "*."+n)
+		off, end := dns.NextLabel(n, 0)
+		if end {
+			break
+		}
+		n = n[off:]
+	}
+	added := map[string]bool{}
+	for _, rr := range z.nsec {
+		owner := rr.Hdr.Name
+		if added[owner] || !dns.IsSubDomain(apex, owner) || !z.signedBy(owner, dns.TypeNSEC, apex) {
+			continue
+		}
+		for _, n := range names {
+			if owner == n || nsecCovers(rr, n) {
+				added[owner] = true
+				add(owner, dns.TypeNSEC)
+				break
+			}
+		}
+	}
+	for _, rr := range z.nsec3 {
+		owner := rr.Hdr.Name
+		if added[owner] || !dns.IsSubDomain(apex, owner) || dns.CountLabel(owner) != dns.CountLabel(apex)+1 {
+			continue
+		}
+		for _, n := range names {
+			if rr.Match(n) || rr.Cover(n) {
+				added[owner] = true
+				add(owner, dns.TypeNSEC3)
+				break
+			}
+		}
+	}
+}
+
+func (z *Zone) hasType(name string, t uint16) bool {
+	for _, rr := range z.records[name] {
+		if rr.Header().Rrtype == t {
+			return true
+		}
+	}
+	return false
+}
+
+// signedBy reports whether the zone holds an RRSIG by signer over owner's t records:
+// at a zone cut the parent's NSEC and the child's share an owner name.
+func (z *Zone) signedBy(owner string, t uint16, signer string) bool {
+	for _, rr := range z.records[owner] {
+		if sig, ok := rr.(*dns.RRSIG); ok && sig.TypeCovered == t && strings.EqualFold(sig.SignerName, signer) {
+			return true
+		}
+	}
+	return false
 }

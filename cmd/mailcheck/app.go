@@ -194,6 +194,7 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "resolver", Usage: "ask this DNS resolver (`HOST:PORT`, repeatable) instead of /etc/resolv.conf's"},
 		&cli.StringFlag{Name: "zone", Usage: "answer DNS from this RFC 1035 master `FILE` instead of the network (offline)"},
+		&cli.StringFlag{Name: "trust-anchor", Usage: "validate DNSSEC from the DS or DNSKEY records in `FILE` instead of the built-in root key (a private root; with --zone, a signed zone file)"},
 		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "give up on the whole check after this `DURATION`"},
 		&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 		&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (NO_COLOR is honoured too)"},
@@ -287,8 +288,26 @@ func readOptions(c *cli.Context, e *env, extra ...string) (options, error) {
 	return o, nil
 }
 
-// newResolver builds the DNS source from --zone or --resolver.
+// newResolver builds the DNS source from --zone or --resolver, with the DNSSEC trust
+// anchor of --trust-anchor.
 func newResolver(c *cli.Context) (*dnscheck.Resolver, error) {
+	r, err := newSource(c)
+	if err != nil {
+		return nil, err
+	}
+	if f := c.String("trust-anchor"); f != "" {
+		anchors, err := dnscheck.LoadTrustAnchors(f)
+		if err == nil {
+			err = r.SetTrustAnchors(anchors)
+		}
+		if err != nil {
+			return nil, usageError("--trust-anchor: %s", strings.TrimPrefix(err.Error(), "dnscheck: "))
+		}
+	}
+	return r, nil
+}
+
+func newSource(c *cli.Context) (*dnscheck.Resolver, error) {
 	if zf := c.String("zone"); zf != "" {
 		if len(c.StringSlice("resolver")) > 0 {
 			return nil, usageError("--zone and --resolver cannot be used together")

@@ -58,7 +58,6 @@ func bulkCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "concurrency", Value: mailcheck.DefaultConcurrency, Usage: "check `N` domains at once"},
 			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "`PROFILE` for every domain: default, bulk-sender or parked"},
-			&cli.BoolFlag{Name: "trust-ad", Usage: "the resolver validates DNSSEC: trust its AD bit without probing"},
 			&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` at every domain (repeatable)"},
 			&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` of every domain (repeatable)"},
 			&cli.IntFlag{Name: "min-score", Usage: "exit 1 when a domain's score is surely below `N` (0–100), 3 when DNS failures leave it open"},
@@ -203,9 +202,6 @@ func bulkFlags(c *cli.Context, e *env) (*bulkSettings, error) {
 	s.common = []mailcheck.Option{mailcheck.WithConcurrency(c.Int("concurrency")),
 		mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))), mailcheck.WithTimeout(c.Duration("timeout")),
 		mailcheck.WithSelectors(c.StringSlice("selector")...)}
-	if c.Bool("trust-ad") {
-		s.common = append(s.common, mailcheck.WithTrustAD())
-	}
 	for _, v := range c.StringSlice("ip") {
 		ip, err := netip.ParseAddr(v)
 		if err != nil {

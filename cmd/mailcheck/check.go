@@ -24,7 +24,6 @@ func reportFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` (repeatable)"},
 		&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` (repeatable): SPF is evaluated for it, and its reverse DNS checked"},
 		&cli.IntFlag{Name: "min-score", Usage: "exit 1 when the score is below `N` (0–100; for CI jobs that watch their domains); exit 3 when DNS failures leave it unknown whether it is"},
-		&cli.BoolFlag{Name: "trust-ad", Usage: "the resolver validates DNSSEC: trust its AD bit without probing (otherwise DNSSEC is scored only when the resolver refuses a name with broken signatures)"},
 	}, transportFlags()...)
 }
 
@@ -61,9 +60,6 @@ func reportAction(c *cli.Context, e *env) error {
 		mailcheck.WithResolver(run.resolver),
 		mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))),
 		mailcheck.WithSelectors(c.StringSlice("selector")...),
-	}
-	if c.Bool("trust-ad") {
-		opts = append(opts, mailcheck.WithTrustAD())
 	}
 	topts, err := transportOptions(c)
 	if err != nil {

@@ -50,7 +50,7 @@ func TestReportJSONSchema(t *testing.T) {
 	}
 	var checks []map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(rep["checks"], &checks))
-	require.Len(t, checks, 8) // mx spf dmarc dkim mtasts tlsrpt smtp bimi
+	require.Len(t, checks, 9) // mx spf dmarc dkim mtasts tlsrpt smtp bimi dnssec
 	for _, c := range checks {
 		for _, field := range []string{"id", "status", "summary", "findings", "points"} {
 			assert.Contains(t, c, field)

@@ -65,7 +65,7 @@ func TestCompletionAndManualAreGeneratedFromTheFlags(t *testing.T) {
 	code, man, _ := runCLI(t, "man")
 	require.Equal(t, 0, code)
 	assert.Contains(t, man, ".TH")
-	assert.Contains(t, man, "trust-ad")
+	assert.Contains(t, man, "trust-anchor")
 
 }
 

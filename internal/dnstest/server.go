@@ -203,7 +203,7 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 			resp.AuthenticatedData = f.Authenticated
 		}
 		if opt := req.IsEdns0(); opt != nil {
-			resp.SetEdns0(opt.UDPSize(), false)
+			resp.SetEdns0(opt.UDPSize(), opt.Do()) // RFC 3225 §3: the DO bit is echoed
 		}
 		if proto == "udp" {
 			resp.Truncate(udpSize(req)) // RFC 6891 §7: honour the client's buffer size
