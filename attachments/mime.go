@@ -474,6 +474,8 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeNotInspected, 0))
 		}
 		io.Copy(io.Discard, body)
+	case isBinHexType(ct):
+		s.binhexPart(e, decoded)
 	case strings.HasPrefix(ct, "text/") && len(e.names) == 0 && e.disposition != "attachment":
 		s.text(e, decoded)
 	default:
