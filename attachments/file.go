@@ -80,6 +80,9 @@ func (s *scanner) leaf(e entity, body io.Reader) {
 // text scans a text body for files embedded in it: uuencoded and BinHex blocks (which
 // several clients still display as attachments) and PGP-encrypted blocks.
 func (s *scanner) text(e entity, r io.Reader) {
+	if s.textFn != nil {
+		return // WalkText: a multipart body without a boundary, or an epilogue, is not displayed
+	}
 	br := bufio.NewReaderSize(r, 16<<10)
 	pgp := false
 	for {

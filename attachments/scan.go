@@ -283,6 +283,11 @@ type scanner struct {
 	decompBytes int64 // bytes decompressed from nested archives so far
 	peeks       int   // archive entries sniffed so far (peekedMember)
 	timeNoted   bool
+
+	// textFn, set by WalkText, receives the displayed text parts; attachments are then
+	// skipped, not inspected.
+	textFn   func(TextPart)
+	attached int // depth of message/rfc822 entities around the current part
 }
 
 func (s *scanner) add(f Finding) { s.res.Findings = append(s.res.Findings, f) }
