@@ -133,7 +133,8 @@ type Attachment struct {
 	// Entry is the path inside the archive (or TNEF/uuencode container) for contained
 	// files; empty for MIME parts.
 	Entry string `json:"entry,omitempty"`
-	// Source says where the file was found: "mime", "uuencode", "tnef" or "archive".
+	// Source says where the file was found: "mime", "uuencode", "binhex", "tnef" or
+	// "archive".
 	Source string `json:"source"`
 	// Names are every candidate name, as decoded (headers, parameters, archive records).
 	Names []string `json:"names,omitempty"`

@@ -39,10 +39,9 @@ func WalkText(ctx context.Context, r io.Reader, fn func(TextPart)) error {
 	cr := &countingReader{r: r, ctx: ctx}
 	s := &scanner{ctx: ctx, cfg: c, textFn: fn}
 	br := bufio.NewReaderSize(cr, 64<<10)
-	if why := rfc5322.Sniff(br); why != "" {
-		return nil // not a message: there is no text to walk
-	}
-	s.walkMessage(br, "", 0)
+	if why := rfc5322.Sniff(br); why == "" {
+		s.walkMessage(br, "", 0)
+	} // else not a message: there is no text to walk
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("attachments: text walk stopped: %w", err)
 	}

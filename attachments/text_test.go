@@ -50,3 +50,10 @@ func TestWalkTextOfASinglePartAndOfNotAMessage(t *testing.T) {
 	assert.Equal(t, walked{"1", "text/plain", "", "hello\r\n", false}, got[0])
 	assert.Empty(t, walkAll(t, "\x7fELF\x02\x01"))
 }
+
+func TestWalkTextStopsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := WalkText(ctx, strings.NewReader("Subject: x\r\n\r\nhello\r\n"), func(TextPart) { t.Fatal("no part after the context is done") })
+	assert.ErrorIs(t, err, context.Canceled)
+}
