@@ -21,4 +21,7 @@ const (
 	// CodeTooLarge: the message is larger than a selected receiver's published
 	// maximum message size, so that receiver refuses it (552 5.3.4).
 	CodeTooLarge finding.Code = "message.too-large"
+	// CodeLinksIncomplete: the time limit came before the link rules had read the
+	// message's text; the links are unknown, not good.
+	CodeLinksIncomplete finding.Code = "message.links-incomplete"
 )
