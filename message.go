@@ -29,7 +29,7 @@ type MessageReport struct {
 	Status Status `json:"status"`
 	// Incomplete reports that DNS failures left a check undone.
 	Incomplete bool `json:"incomplete"`
-	// Checks are "headers", "dkim" and "attachments", in that order.
+	// Checks are "headers", "dkim", "attachments" and "content", in that order.
 	Checks    []*Check       `json:"checks"`
 	Queries   dnscheck.Stats `json:"queries"`
 	ElapsedMS int64          `json:"elapsed_ms"`
@@ -89,6 +89,12 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 		return nil, err
 	}
 	rep.Checks = append(rep.Checks, dkimCheck, attCheck)
+	// Content rules of the message package (issue 11): links, HTML-only, size.
+	contentCheck, err := checkContent(ctx, section(spool), section(spool), attCheck)
+	if err != nil {
+		return nil, err
+	}
+	rep.Checks = append(rep.Checks, contentCheck)
 	rep.Status = worstStatus(rep.Checks)
 	for _, c := range rep.Checks {
 		rep.Incomplete = rep.Incomplete || c.Incomplete()

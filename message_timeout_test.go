@@ -38,7 +38,7 @@ func TestMessageTimeoutIsReported(t *testing.T) {
 			mailcheck.WithResolver(srv.Resolver(t)), mailcheck.WithTimeout(200*time.Millisecond))
 		require.NoError(t, err, "a time limit is a finding, never an error")
 		t.Logf("elapsed %d ms", rep.ElapsedMS)
-		require.Len(t, rep.Checks, 3)
+		require.Len(t, rep.Checks, 4)
 		assert.True(t, rep.Incomplete)
 		assert.Equal(t, mailcheck.StatusPass, rep.Checks[0].Status, "the header needs no DNS")
 		dk := rep.Checks[1]
@@ -60,6 +60,8 @@ func TestMessageTimeoutIsReported(t *testing.T) {
 		assert.True(t, rep.Incomplete)
 		assert.NotEmpty(t, incompleteCodes(rep.Checks[1]), "DKIM: %v", rep.Checks[1].Findings)
 		assert.Equal(t, []string{"attachments.archive-limit"}, incompleteCodes(rep.Checks[2]))
+		assert.Equal(t, []string{"message.links-incomplete"}, incompleteCodes(rep.Checks[3]))
+		assert.NotNil(t, rep.Checks[3].Details.(*mailcheck.ContentReport).Size, "the size is measured past the time limit")
 		for _, c := range rep.Checks[1:] {
 			assert.Equal(t, mailcheck.StatusError, c.Status, c.ID)
 		}
