@@ -29,8 +29,8 @@ type MessageReport struct {
 	Status Status `json:"status"`
 	// Incomplete reports that DNS failures left a check undone.
 	Incomplete bool `json:"incomplete"`
-	// Checks are "headers", "spf" (only with WithEnvelope), "dkim", "dmarc" and
-	// "attachments", in that order. The spf check's Details is a *message.SPFAuth,
+	// Checks are "headers", "spf" (only with WithEnvelope), "dkim", "dmarc",
+	// "attachments" and "content" (links, HTML-only, size), in that order. The spf check's Details is a *message.SPFAuth,
 	// the dmarc check's a *message.Prediction.
 	Checks []*Check `json:"checks"`
 	// AuthenticationResults is the RFC 8601 header field a receiver would add
@@ -182,12 +182,22 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 		rep.Checks = append(rep.Checks, spfEnvelopeCheck(spfAuth, pred))
 	}
 	rep.Checks = append(rep.Checks, dkimCheck, dmarcPredictionCheck(pred), attCheck)
+	// Content rules of the message package (issue 11): links, HTML-only, size.
+	contentCheck, err := checkContent(ctx, section(spool), section(spool), attCheck)
+	if err != nil {
+		return nil, err
+	}
+	rep.Checks = append(rep.Checks, contentCheck)
 	rep.Status = worstStatus(rep.Checks)
 	for _, c := range rep.Checks {
 		rep.Incomplete = rep.Incomplete || c.Incomplete()
 	}
 	att, _ := attCheck.Details.(*attachments.Report)
-	rep.Verdict = verdictOf(rep.Checks[0], pred, att)
+	var size *message.Size
+	if cr, ok := contentCheck.Details.(*ContentReport); ok {
+		size = cr.Size
+	}
+	rep.Verdict = verdictOf(rep.Checks[0], pred, att, size)
 	rep.AuthenticationResults = message.AuthenticationResults(cfg.authservID, facts, pred)
 	rep.Queries = cfg.resolver.Stats()
 	rep.ElapsedMS = time.Since(start).Milliseconds()

@@ -125,7 +125,7 @@ func dmarcPredictionCheck(p *message.Prediction) *Check {
 
 // verdictOf says what each selected receiver does with the message: the header
 // errors receivers refuse, the attachment policies, and DMARC's disposition.
-func verdictOf(headers *Check, p *message.Prediction, att *attachments.Report) Verdict {
+func verdictOf(headers *Check, p *message.Prediction, att *attachments.Report, size *message.Size) Verdict {
 	var names []string
 	var attVerdict = map[string]attachments.Verdict{}
 	if att != nil {
@@ -156,6 +156,14 @@ func verdictOf(headers *Check, p *message.Prediction, att *attachments.Report) V
 		}
 		if a, ok := attVerdict[name]; ok && a.Action == attachments.Reject {
 			rv.Action, rv.Reasons = "reject", append(rv.Reasons, a.Reason)
+		}
+		if size != nil {
+			for _, l := range size.Limits {
+				if l.Receiver == name && l.Exceeded {
+					rv.Action = "reject"
+					rv.Reasons = append(rv.Reasons, fmt.Sprintf("the message is %d bytes once sent, over %s's limit of %d", size.WireBytes, name, l.MaxBytes))
+				}
+			}
 		}
 		switch p.Disposition {
 		case dmarc.Reject:

@@ -14,6 +14,7 @@ import (
 
 	msgauth "github.com/emersion/go-msgauth/dkim"
 	"github.com/mailcheck/mailcheck"
+	"github.com/mailcheck/mailcheck/attachments"
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/dnstest"
@@ -203,7 +204,7 @@ func TestEnvelopeSPFCheck(t *testing.T) {
 		assert.Equal(t, "pass", string(a.Outcome.Result))
 		assert.False(t, a.Aligned)
 		assert.NotNil(t, finding(s, message.CodeSPFNotAligned))
-		assert.Equal(t, []string{"headers", "spf", "dkim", "dmarc", "attachments"}, ids(rep))
+		assert.Equal(t, []string{"headers", "spf", "dkim", "dmarc", "attachments", "content"}, ids(rep))
 	})
 	t.Run("a null sender checks postmaster@HELO", func(t *testing.T) {
 		rep := checkAuth(t, mail("alice@example.com"), envelope("192.0.2.25", "<>", "mail.example.com"))
@@ -270,4 +271,23 @@ func TestBulkSenderUnsubscribe(t *testing.T) {
 		rep := checkAuth(t, mail("alice@example.com", lu, lup), mailcheck.WithExpectSigning(), mailcheck.WithProfile(mailcheck.ProfileBulkSender))
 		assert.Equal(t, mailcheck.Info, rep.Check("headers").Findings[0].Severity)
 	})
+}
+
+func TestTheVerdictNamesAReceiverThatRefusesTheSize(t *testing.T) {
+	body := strings.Repeat(strings.Repeat("x", 76)+"\r\n", 37<<20/78)
+	msg := "From: a@example.com\r\nTo: b@example.net\r\nDate: Fri, 27 Nov 2026 14:48:00 +0000\r\nMessage-ID: <1@example.com>\r\nSubject: big\r\n\r\n" + body
+	rep, err := mailcheck.CheckMessage(context.Background(), strings.NewReader(msg), mailcheck.WithResolver(demoResolver(t)),
+		mailcheck.WithAttachmentOptions(attachments.WithReceivers("microsoft", "infomaniak")))
+	require.NoError(t, err)
+	assert.False(t, rep.Verdict.Accepted)
+	assert.Contains(t, rep.Verdict.Line, "microsoft")
+	for _, rv := range rep.Verdict.Receivers {
+		switch rv.Receiver {
+		case "microsoft":
+			assert.Equal(t, "reject", rv.Action)
+			assert.Contains(t, strings.Join(rv.Reasons, " "), "over microsoft's limit")
+		case "infomaniak":
+			assert.Equal(t, "accept", rv.Action, "210 MB is Infomaniak's limit")
+		}
+	}
 }

@@ -30,7 +30,7 @@ func checkMessage(t *testing.T, msg string, opts ...mailcheck.Option) *mailcheck
 	rep, err := mailcheck.CheckMessage(context.Background(), strings.NewReader(msg),
 		append([]mailcheck.Option{mailcheck.WithResolver(demoResolver(t))}, opts...)...)
 	require.NoError(t, err)
-	require.Len(t, rep.Checks, 4)
+	require.Len(t, rep.Checks, 5, "headers, dkim, dmarc, attachments, content")
 	return rep
 }
 

@@ -38,7 +38,7 @@ func TestMessageTimeoutIsReported(t *testing.T) {
 			mailcheck.WithResolver(srv.Resolver(t)), mailcheck.WithTimeout(200*time.Millisecond))
 		require.NoError(t, err, "a time limit is a finding, never an error")
 		t.Logf("elapsed %d ms", rep.ElapsedMS)
-		require.Len(t, rep.Checks, 4)
+		require.Len(t, rep.Checks, 5)
 		assert.True(t, rep.Incomplete)
 		assert.Equal(t, mailcheck.StatusPass, rep.Check("headers").Status, "the header needs no DNS")
 		dk := rep.Check("dkim")
@@ -60,7 +60,9 @@ func TestMessageTimeoutIsReported(t *testing.T) {
 		assert.True(t, rep.Incomplete)
 		assert.NotEmpty(t, incompleteCodes(rep.Check("dkim")), "DKIM: %v", rep.Check("dkim").Findings)
 		assert.Equal(t, []string{"attachments.archive-limit"}, incompleteCodes(rep.Check("attachments")))
-		for _, id := range []string{"dkim", "attachments"} {
+		assert.Equal(t, []string{"message.links-incomplete"}, incompleteCodes(rep.Check("content")))
+		assert.NotNil(t, rep.Check("content").Details.(*mailcheck.ContentReport).Size, "the size is measured past the time limit")
+		for _, id := range []string{"dkim", "attachments", "content"} {
 			assert.Equal(t, mailcheck.StatusError, rep.Check(id).Status, id)
 		}
 	})

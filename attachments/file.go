@@ -77,9 +77,12 @@ func (s *scanner) leaf(e entity, body io.Reader) {
 	s.res.Attachments = append(s.res.Attachments, a)
 }
 
-// text scans a text body for files embedded in it: uuencoded blocks (which several
-// clients still display as attachments) and PGP-encrypted blocks.
+// text scans a text body for files embedded in it: uuencoded and BinHex blocks (which
+// several clients still display as attachments) and PGP-encrypted blocks.
 func (s *scanner) text(e entity, r io.Reader) {
+	if s.textFn != nil {
+		return // WalkText: a multipart body without a boundary, or an epilogue, is not displayed
+	}
 	br := bufio.NewReaderSize(r, 16<<10)
 	pgp := false
 	for {
@@ -91,6 +94,10 @@ func (s *scanner) text(e entity, r io.Reader) {
 				if s.res.Parts++; s.res.Parts <= maxParts {
 					s.uuFile(e, fileName, b64, br)
 				}
+			}
+		case bytes.HasPrefix(line, binhexIntro):
+			if f, ok := s.binhexFile(e, displayPart(e.path), br); ok {
+				s.res.Attachments = append(s.res.Attachments, f)
 			}
 		case !pgp && bytes.HasPrefix(line, []byte("-----BEGIN PGP MESSAGE-----")):
 			pgp = true

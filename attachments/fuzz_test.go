@@ -31,6 +31,8 @@ func FuzzScan(f *testing.F) {
 		message(attachment("d.cab", "application/vnd.ms-cab-compressed", cabBytes("a.txt", "b.cmd"))),
 		message(attachment("s.7z", "application/x-7z-compressed", sevenZipAESContent("inner.zip"))),
 		message(textPart("x\r\nbegin-base64 644 a.exe\r\nTVqQAAMAAAAEAAAA//8AALgA\r\n====\r\n")),
+		binhexMessage("setup.exe", peBytes()),
+		message(textPart("x\r\n" + binhexEncode("run.bat", "TEXT", "ttxt", []byte("@echo off"), nil))),
 		message(attachment("l.tar.xz", "application/x-xz", xzBytes(f, tarBytes(f, zfile{name: "logs/run.bat", data: []byte("@echo off")})))),
 		"Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\n" + message(attachment("p.vbs", "text/plain", []byte("x"))) + "\r\n--d--\r\n",
 		"Subject: x\r\nContent-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=d\r\n\r\n--d\r\nContent-Type: application/octet-stream; name*0*=utf-8''a%E2%80%AE; name*1=\"txt.exe\"\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n" + uuencode("x", peBytes()) + "--d--\r\n",

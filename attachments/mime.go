@@ -435,6 +435,14 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 		}
 		e.path = leafPath
 	}
+	if s.textFn != nil && !strings.HasPrefix(ct, "multipart/") && ct != "message/rfc822" && ct != "message/global" {
+		// WalkText: only the parts a client displays as text; the deferred drain
+		// skips the rest.
+		if strings.HasPrefix(ct, "text/") && len(e.names) == 0 && e.disposition != "attachment" {
+			s.walkText(e, decoded)
+		}
+		return
+	}
 	switch {
 	case ct == "multipart/encrypted":
 		s.notInspectable(leafPath, "it is encrypted (RFC 1847 multipart/encrypted: PGP/MIME or S/MIME)", ct)
@@ -456,7 +464,9 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 		if len(e.names) > 0 {
 			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeMessage, 0))
 		}
+		s.attached++
 		s.walkMessage(bufio.NewReaderSize(decoded, 16<<10), leafPath, depth+1)
+		s.attached--
 	case ct == "message/partial":
 		// RFC 2046 §5.2.2: one fragment of a message split in several; the pieces meet
 		// only in the recipient's client, so no filter can see the whole.
@@ -474,6 +484,8 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 			s.res.Attachments = append(s.res.Attachments, s.newPart(e, TypeNotInspected, 0))
 		}
 		io.Copy(io.Discard, body)
+	case isBinHexType(ct):
+		s.binhexPart(e, decoded)
 	case strings.HasPrefix(ct, "text/") && len(e.names) == 0 && e.disposition != "attachment":
 		s.text(e, decoded)
 	default:

@@ -55,6 +55,12 @@ type Policy struct {
 	EncryptedArchiveWithArchive bool `json:"encrypted_archive_with_archive,omitempty"`
 	// Reason is the receiver's answer, in words, when it refuses the message.
 	Reason string `json:"reason"`
+	// MaxMessageBytes is the largest message, as encoded on the wire, that the
+	// receiver accepts by default; 0 when it publishes none (or the policy is not a
+	// mail service). SizeSource and SizeDate say where the figure was read and when.
+	MaxMessageBytes int64  `json:"max_message_bytes,omitempty"`
+	SizeSource      string `json:"size_source,omitempty"`
+	SizeDate        string `json:"size_date,omitempty"`
 }
 
 func (p *Policy) lists(ext string) bool {
@@ -76,6 +82,13 @@ var policies = []Policy{
 			vbe vb vbs shs pif scr`),
 		InsideArchives: true,
 		Reason:         `rejects the message at SMTP time ("554 5.7.0 ... rejected by headers rule filter", bounced as "Spam Message Rejected")`,
+		// Infomaniak FAQ 2351, "Understanding email size limits" (infomaniak.com/en/support/
+		// faq/2351, page dated 2026-11-05, read 2026-11-27): "The maximum size of an email
+		// in sending and receiving is 210,763,776 bytes, or 201 MB exactly", header and
+		// body included; its web app moves attachments over 25 MB to a SwissTransfer link.
+		MaxMessageBytes: 210_763_776,
+		SizeSource:      "Infomaniak FAQ 2351, Understanding email size limits: 210,763,776 bytes (201 MB), header and body included",
+		SizeDate:        "2026-11-27",
 	},
 	{
 		Name:   "gmail",
@@ -91,6 +104,16 @@ var policies = []Policy{
 		TrueType:                    true,
 		EncryptedArchiveWithArchive: true,
 		Reason:                      `rejects the message ("552 5.7.0 This message was blocked because its content presents a potential security issue")`,
+		// Gmail limits what its users send to 25 MB, but receives messages up to 50 MB
+		// since Google's Workspace Updates post of 2017-03-01 ("Gmail users can now
+		// receive attachments up to 50 MB"), as reported that day by androidpolice.com
+		// and others; read 2026-11-27 from those secondary pages (Google's own help page,
+		// support.google.com/mail/answer/6584, was not in the search index, so compare it
+		// before relying on this). This is a receiver policy, so the receiving limit
+		// applies; MB is read as 10^6 bytes, the smaller reading.
+		MaxMessageBytes: 50_000_000,
+		SizeSource:      "Google Workspace Updates, 2017-03-01 (as reported): Gmail receives messages up to 50 MB; it sends up to 25 MB (support.google.com/mail/answer/6584)",
+		SizeDate:        "2026-11-27",
 	},
 	{
 		Name:   "microsoft",
@@ -103,6 +126,14 @@ var policies = []Policy{
 			pif ppa ppam reg rev scf scr sct sys uif vb vbe vbs vxd wsc wsf wsh xll xz z`),
 		TrueType: true,
 		Reason:   `quarantines or rejects the message as malware ("the common attachments filter found a blocked file type")`,
+		// Microsoft Learn, "Exchange Online limits", Message limits (learn.microsoft.com/
+		// office365/servicedescriptions/exchange-online-service-description/exchange-
+		// online-limits, read 2026-11-27 as quoted by secondary pages): the default
+		// maximum message size is 35 MB for sending and 36 MB for receiving; admins may
+		// raise it to 150 MB. Exchange's MB is 2^20 bytes (ByteQuantifiedSize).
+		MaxMessageBytes: 36 << 20,
+		SizeSource:      "Microsoft Learn, Exchange Online limits: default maximum receive size 36 MB (admins may set up to 150 MB)",
+		SizeDate:        "2026-11-27",
 	},
 	{
 		Name:   "outlook",
@@ -119,6 +150,9 @@ var policies = []Policy{
 			tmp url vb vbe vbp vbs vhd vhdx vsmacros vsw webpnp website ws wsc wsf wsh xbap
 			xll xnk`),
 		Reason: "delivers the message but hides the attachment from the recipient (Outlook Level 1 file type)",
+		// No MaxMessageBytes: Outlook is a client, and the size limit is its mail
+		// server's (Microsoft 365: the microsoft policy). Outlook.com's own limit was not
+		// found in Microsoft's documentation in the search index (2026-11-27).
 	},
 }
 

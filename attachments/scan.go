@@ -133,7 +133,8 @@ type Attachment struct {
 	// Entry is the path inside the archive (or TNEF/uuencode container) for contained
 	// files; empty for MIME parts.
 	Entry string `json:"entry,omitempty"`
-	// Source says where the file was found: "mime", "uuencode", "tnef" or "archive".
+	// Source says where the file was found: "mime", "uuencode", "binhex", "tnef" or
+	// "archive".
 	Source string `json:"source"`
 	// Names are every candidate name, as decoded (headers, parameters, archive records).
 	Names []string `json:"names,omitempty"`
@@ -283,6 +284,11 @@ type scanner struct {
 	decompBytes int64 // bytes decompressed from nested archives so far
 	peeks       int   // archive entries sniffed so far (peekedMember)
 	timeNoted   bool
+
+	// textFn, set by WalkText, receives the displayed text parts; attachments are then
+	// skipped, not inspected.
+	textFn   func(TextPart)
+	attached int // depth of message/rfc822 entities around the current part
 }
 
 func (s *scanner) add(f Finding) { s.res.Findings = append(s.res.Findings, f) }

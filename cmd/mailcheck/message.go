@@ -52,13 +52,15 @@ func messageInput(c *cli.Context, e *env) (io.Reader, func(), error) {
 func messageCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "message",
-		Usage:     "check a message before sending: header, DKIM signatures and alignment, attachments",
+		Usage:     "check a message before sending: header, DKIM signatures and alignment, attachments, links and size",
 		ArgsUsage: "FILE|-",
 		Description: "Reads one message (an .eml file, or - for standard input) and reports what receivers\n" +
 			"will make of it: the header as RFC 5322 requires it (one From, Date, Message-ID, no\n" +
 			"repeated fields), every DKIM-Signature verified against the published key, with its\n" +
 			"alignment to the From domain (adkim= from that domain's DMARC record), and every\n" +
-			"attachment judged by the selected receivers' blocked types. DKIM keys are looked up\n" +
+			"attachment judged by the selected receivers' blocked types, the links of its text\n" +
+			"(malformed, IP hosts, text showing another domain, HTML without text) and its size\n" +
+			"against each selected receiver's maximum. DKIM keys are looked up\n" +
 			"in DNS (or --zone). With --ip (and --sender, --helo) it checks the envelope's SPF too\n" +
 			"and predicts DMARC as the receiver computes it: pass or fail, through which aligned\n" +
 			"identifier, and the policy applied (p, sp, np, t=y). The first line is the verdict.\n" +
@@ -144,6 +146,8 @@ func messageCommand(e *env) *cli.Command {
 					printAttachments(p, d)
 				case *dkim.MessageReport:
 					printSignatures(p, d)
+				case *mailcheck.ContentReport:
+					printSizeLimits(p, d)
 				}
 				p.findings(ch.Findings)
 			}
@@ -164,5 +168,19 @@ func printSignatures(p *printer, res *dkim.MessageReport) {
 			line += "  aligned with From"
 		}
 		p.line("%s", line)
+	}
+}
+
+// printSizeLimits prints the message size against each selected receiver's maximum.
+func printSizeLimits(p *printer, c *mailcheck.ContentReport) {
+	if c.Size == nil {
+		return
+	}
+	for _, l := range c.Size.Limits {
+		verdict := "fits"
+		if l.Exceeded {
+			verdict = "TOO LARGE"
+		}
+		p.line("    %-11s max %d bytes  %s", clean(l.Receiver), l.MaxBytes, verdict)
 	}
 }

@@ -53,5 +53,5 @@ func TestMessageCommandReadsStandardInputAsJSON(t *testing.T) {
 	for _, c := range checks {
 		ids = append(ids, c.(map[string]any)["id"].(string))
 	}
-	assert.Equal(t, "headers dkim dmarc attachments", strings.Join(ids, " "))
+	assert.Equal(t, "headers dkim dmarc attachments content", strings.Join(ids, " "))
 }
