@@ -64,6 +64,9 @@ type Node struct {
 	Via string `json:"via,omitempty"`
 	// Record is the SPF record text.
 	Record string `json:"record,omitempty"`
+	// Records holds every SPF record at Domain when there is more than one
+	// (RFC 7208 §4.5: permerror); Record is then empty.
+	Records []string `json:"records,omitempty"`
 	// Problem says why the record could not be used (missing, several, syntax, DNS
 	// error, loop); empty when it is fine.
 	Problem string `json:"problem,omitempty"`
@@ -89,14 +92,13 @@ type Node struct {
 	// fetch, past its limit of 200 records; they are left out of Children.
 	NotFetched int `json:"not_fetched,omitempty"`
 
-	parsed   *Record
-	problem  Code  // finding code for Problem
-	dnsErr   error // the failed TXT lookup of Domain, for spf.dns-error
-	syntax   *SyntaxError
-	facts    map[int]*termFact // by term index
-	depth    int
-	path     []string // the ancestors' domains, lower-case
-	multiple []string
+	parsed  *Record
+	problem Code  // finding code for Problem
+	dnsErr  error // the failed TXT lookup of Domain, for spf.dns-error
+	syntax  *SyntaxError
+	facts   map[int]*termFact // by term index
+	depth   int
+	path    []string // the ancestors' domains, lower-case
 	// near is a TXT record that is not read as SPF but is one after Suggest's
 	// corrections (v=spf1.0 ..., "v=spf1 ..." with the quotes published).
 	near string
@@ -261,7 +263,7 @@ func (a *auditor) fetch(ctx context.Context, n *Node) {
 		}
 		return
 	case len(recs) > 1:
-		n.Problem, n.problem, n.multiple = fmt.Sprintf("%d SPF records", len(recs)), CodeMultipleRecords, recs
+		n.Problem, n.problem, n.Records = fmt.Sprintf("%d SPF records", len(recs)), CodeMultipleRecords, recs
 		return
 	}
 	n.Record = recs[0]
@@ -576,14 +578,14 @@ func (a *auditor) findings(rep *Report) []Finding {
 				add(f)
 			}
 		case CodeMultipleRecords:
-			ev.Records = n.multiple
+			ev.Records = n.Records
 			f := Finding{Code: CodeMultipleRecords, Severity: finding.Error,
-				Message: fmt.Sprintf("%s publishes %d SPF records; receivers return permerror.", n.Domain, len(n.multiple)),
+				Message: fmt.Sprintf("%s publishes %d SPF records; receivers return permerror.", n.Domain, len(n.Records)),
 				Fix:     "Merge them into one TXT record starting with v=spf1.", Ref: "RFC 7208 §4.5", Evidence: ev}
-			if merged := merge(n.multiple); merged != "" {
+			if merged := merge(n.Records); merged != "" {
 				f.Fix = "Merge them into one TXT record: " + merged
 				if mine {
-					f.FixRecords = mergeRecords(n.Domain, n.multiple, merged)
+					f.FixRecords = mergeRecords(n.Domain, n.Records, merged)
 				}
 			}
 			add(f)

@@ -17,7 +17,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-const demoZone = "../../testdata/zones/demo.zone"
+const (
+	demoZone    = "../../testdata/zones/demo.zone"
+	scoringZone = "../../testdata/zones/scoring.zone"
+)
 
 // assertGoldenJSON compares JSON output with a golden file semantically; -update
 // rewrites the file.

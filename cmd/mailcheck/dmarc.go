@@ -49,6 +49,17 @@ func printDMARC(p *printer, r *dmarc.Report) {
 	disc := r.Discovery
 	p.line("")
 	p.line("  walked    %s", walkLine(disc))
+	// Several records at one name are all discarded (RFC 9989 §4.10): show each, so the
+	// reader sees which one to keep.
+	for _, l := range disc.Lookups {
+		if len(l.DMARC) < 2 {
+			continue
+		}
+		p.line("  records   %d at %s, all ignored:", len(l.DMARC), clean(l.Name))
+		for i, t := range l.DMARC {
+			p.line("            %d. %s", i+1, clean(t))
+		}
+	}
 	if r.Record == nil {
 		p.line("  RFC 9989  %s", clean(disc.RFC9989.Reason))
 		if disc.RFC7489.Applies {

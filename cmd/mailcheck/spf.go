@@ -116,6 +116,10 @@ func printSPFTree(p *printer, rep *spf.Report) {
 		if n.Record != "" {
 			p.line("%s    %s", indent, p.paint(ansiDim, clean(n.Record)))
 		}
+		// Several records: show each, so the reader sees what to merge.
+		for i, r := range n.Records {
+			p.line("%s    %d. %s", indent, i+1, p.paint(ansiDim, clean(r)))
+		}
 		for _, c := range n.Children {
 			walk(c, indent+"  ")
 		}
