@@ -1,15 +1,31 @@
 package dnscheck
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
+
+// ErrNotZoneFile is returned for a file that is not text at all (an executable, an
+// archive): parsing it would only report its first bytes, escaped, as a bad TTL.
+var ErrNotZoneFile = errors.New("dnscheck: not a zone file")
+
+// notZoneError says what the file looks like instead; it is ErrNotZoneFile.
+type notZoneError struct{ file, what string }
+
+func (e *notZoneError) Error() string {
+	return fmt.Sprintf("%s is not a zone file: it looks like %s", e.file, e.what)
+}
+
+func (e *notZoneError) Is(target error) bool { return target == ErrNotZoneFile }
 
 // maxCNAMEChain bounds CNAME chasing, in the zone source and in answers from the wire:
 // long enough for real chains (CDN and DKIM delegation use two or three), short enough
@@ -57,8 +73,13 @@ func LoadZoneFile(path string) (*Zone, error) {
 
 // ParseZone reads a master file from r; name is used in error messages.
 func ParseZone(r io.Reader, name string) (*Zone, error) {
+	br := bufio.NewReaderSize(r, sniffLen)
+	head, _ := br.Peek(sniffLen) // a short file gives what it has; a read error shows below
+	if what := binaryKind(head); what != "" {
+		return nil, &notZoneError{file: name, what: what}
+	}
 	z := &Zone{records: map[string][]dns.RR{}, names: map[string]bool{".": true}}
-	zp := dns.NewZoneParser(r, ".", name)
+	zp := dns.NewZoneParser(br, ".", name)
 	zp.SetIncludeAllowed(false)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		z.Add(rr)
@@ -321,4 +342,46 @@ func (z *Zone) signedBy(owner string, t uint16, signer string) bool {
 		}
 	}
 	return false
+}
+
+// sniffLen is how much of a zone file is looked at before parsing.
+const sniffLen = 4096
+
+// binaryKind says what head looks like when it is not text ("" when it is). A master
+// file is text: a NUL byte, or many control bytes and invalid UTF-8 sequences, mean
+// something else was given. A stray Latin-1 byte in a comment is still text.
+func binaryKind(head []byte) string {
+	switch {
+	case len(head) == 0:
+		return ""
+	case bytes.HasPrefix(head, []byte("\x7fELF")), bytes.HasPrefix(head, []byte("MZ")),
+		bytes.HasPrefix(head, []byte{0xfe, 0xed, 0xfa}), bytes.HasPrefix(head, []byte{0xcf, 0xfa, 0xed, 0xfe}),
+		bytes.HasPrefix(head, []byte{0xce, 0xfa, 0xed, 0xfe}), bytes.HasPrefix(head, []byte{0xca, 0xfe, 0xba, 0xbe}):
+		return "binary data (an executable?)"
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return "binary data (gzip-compressed? decompress it first)"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return "binary data (a zip archive?)"
+	}
+	odd := 0
+	for i := 0; i < len(head); {
+		c, size := utf8.DecodeRune(head[i:])
+		switch {
+		case c == 0:
+			return "binary data"
+		case c == utf8.RuneError && size <= 1:
+			if !utf8.FullRune(head[i:]) {
+				i = len(head) // a sequence cut at the end of the sniffed bytes
+				continue
+			}
+			odd++
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f':
+			odd++
+		}
+		i += size
+	}
+	if odd*10 > len(head) {
+		return "binary data"
+	}
+	return ""
 }

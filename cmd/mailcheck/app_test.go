@@ -252,3 +252,14 @@ func TestABadResolverIsAUsageErrorBeforeAnyQuery(t *testing.T) {
 		}
 	}
 }
+
+// An executable given as --zone (the binary itself, say) gets one line saying what it
+// is, not kilobytes of its escaped bytes as a "bad TTL".
+func TestAnExecutableAsZoneIsOneLine(t *testing.T) {
+	self, err := os.Executable() // the test binary: a real executable on this platform
+	require.NoError(t, err)
+	code, out, errOut := runCLI(t, "--zone", self, "example.com")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Equal(t, "mailcheck: "+self+" is not a zone file: it looks like binary data (an executable?)\n", errOut)
+}
