@@ -153,6 +153,9 @@ func (s *scanner) verdict(a *Attachment, p *Policy) Verdict {
 	}
 	for _, n := range a.names {
 		if p.lists(n.ext) {
+			if p.Name == "custom" {
+				return Verdict{Receiver: p.Name, Action: p.Action, Reason: fmt.Sprintf("%q ends in .%s, which you asked to block", n.clean, n.ext)}
+			}
 			return Verdict{Receiver: p.Name, Action: p.Action, Reason: fmt.Sprintf("%q has the listed extension .%s", n.clean, n.ext)}
 		}
 	}

@@ -214,9 +214,9 @@ func selectPolicies(names []string, blocked []string) ([]Policy, error) {
 		}
 		if len(list) > 0 {
 			add(Policy{
-				Name: "custom", Title: "your own block list", Source: "--block / WithBlocked",
+				Name: "custom", Title: "your block list", Source: "--block / WithBlocked",
 				Action: Reject, Extensions: list, InsideArchives: true,
-				Reason: "is blocked by your own list",
+				Reason: "rejects the message",
 			})
 		}
 	}

@@ -115,3 +115,14 @@ func TestAttachmentsGolden(t *testing.T) {
 		})
 	}
 }
+
+// The custom receiver of --block reads as a sentence, not "your own block list is
+// blocked by your own list".
+func TestBlockListReadsAsASentence(t *testing.T) {
+	code, out, errOut := runCLI(t, "attachments", "--block", "iso", "../../testdata/attachments/iso-image.eml")
+	require.Equal(t, 1, code, errOut)
+	assert.Contains(t, out, `custom      REJECTS  your block list rejects the message: "photos.iso" ends in .iso, which you asked to block`+"\n")
+	assert.Contains(t, out, "Attachment 1 photos.iso is rejected by your block list")
+	assert.NotContains(t, out, "your own")
+	assert.NotContains(t, out, "blocked by your own list")
+}
