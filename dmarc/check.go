@@ -148,7 +148,28 @@ type txtAnswer struct {
 	err     error
 }
 
-func (c *checker) add(f Finding) { c.res.Findings = append(c.res.Findings, f) }
+func (c *checker) add(f Finding) {
+	f.Message = sentence(f.Message)
+	c.res.Findings = append(c.res.Findings, f)
+}
+
+// sentence makes a finding's message read like the other checks': it starts with a
+// capital unless it starts with a name or a tag=value ("_dmarc.example.com has …",
+// "t=y: …"), and it ends with a full stop (or the question of a did-you-mean).
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	first, _, _ := strings.Cut(msg, " ")
+	if c := msg[0]; 'a' <= c && c <= 'z' && !strings.ContainsAny(first, ".=@:") {
+		msg = string(c-'a'+'A') + msg[1:]
+	}
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") {
+		msg += "."
+	}
+	return msg
+}
 
 // apexTXT returns the TXT records at the domain itself.
 func (c *checker) apexTXT(ctx context.Context, r Resolver, domain string) ([]string, error) {
@@ -532,7 +553,7 @@ func (c *checker) issueFindings(ctx context.Context, r Resolver, rec *Record, l 
 	corr, _ := Corrected(rec.Raw)
 	for _, is := range rec.Issues {
 		f := Finding{
-			Code: is.Code, Severity: is.Severity, Message: is.Message + fmt.Sprintf(" (at offset %d)", is.Offset),
+			Code: is.Code, Severity: is.Severity, Message: strings.TrimSuffix(is.Message, ".") + fmt.Sprintf(" (at offset %d)", is.Offset),
 			Ref:      is.Ref,
 			Evidence: &finding.Evidence{Name: name, Type: "TXT", Records: []string{rec.Raw}, Detail: fmt.Sprintf("offset %d", is.Offset)},
 		}
@@ -768,7 +789,7 @@ func (c *checker) authorize(ctx context.Context, r Resolver, policyDomain string
 	}
 	c.add(Finding{
 		Code: CodeExternalUnauthorized, Severity: finding.Error,
-		Message: fmt.Sprintf("%s destination %s is outside %s and %s has no v=DMARC1 record, so receivers will not send reports there", d.Tag, d.URI.URI, policyDomain, name),
+		Message: fmt.Sprintf("The %s destination %s is outside %s and %s has no v=DMARC1 record, so receivers will not send reports there", d.Tag, d.URI.URI, policyDomain, name),
 		Fix:     fmt.Sprintf("Ask the operator of %s to publish TXT \"v=DMARC1\" at %s (or *._report._dmarc.%s), or use an address under %s.", d.URI.Host, name, d.URI.Host, policyDomain),
 		// The record belongs in the report receiver's zone, not the policy domain's.
 		FixRecords: []FixRecord{publishTXT(name, "v=DMARC1")},
@@ -847,7 +868,7 @@ func (c *checker) mailState(ctx context.Context, r Resolver, d Destination) Mail
 	case NoMail:
 		c.add(Finding{
 			Code: CodeRUANoMX, Severity: finding.Error,
-			Message: fmt.Sprintf("%s destination %s cannot receive mail: %s", d.Tag, d.URI.Address, m.Why),
+			Message: fmt.Sprintf("The %s destination %s cannot receive mail: %s", d.Tag, d.URI.Address, m.Why),
 			Fix:     fmt.Sprintf("Publish MX records for %s, or send reports to a mailbox that receives mail.", host),
 			Ref:     "RFC 5321 §5.1, RFC 7505", Evidence: &finding.Evidence{Name: host, Type: "MX"},
 		})

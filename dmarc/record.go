@@ -299,7 +299,7 @@ func splitSegments(txt string) []segment {
 }
 
 func (r *Record) issue(code Code, sev Severity, tag, value string, off int, msg, ref string) {
-	r.Issues = append(r.Issues, Issue{Code: code, Severity: sev, Tag: tag, Value: value, Offset: off, Message: msg, Ref: ref})
+	r.Issues = append(r.Issues, Issue{Code: code, Severity: sev, Tag: tag, Value: value, Offset: off, Message: sentence(msg), Ref: ref})
 }
 
 func (r *Record) invalid(t Tag, want string) {
@@ -380,7 +380,7 @@ func (r *Record) apply(t Tag, index int) {
 			if index != 1 {
 				// RFC 7489 §6.4 ABNF: dmarc-record = dmarc-version dmarc-sep [dmarc-request] ...
 				r.issue(CodePNotSecond, finding.Warning, t.Name, t.Value, t.Offset,
-					"p is not the tag right after v; RFC 7489 receivers with a strict parser reject the record", "RFC 7489 §6.4")
+					"The p tag does not come right after v; RFC 7489 receivers with a strict parser reject the record", "RFC 7489 §6.4")
 			}
 		case "sp":
 			r.SubdomainPolicy = p
@@ -431,7 +431,7 @@ func (r *Record) apply(t Tag, index int) {
 		}
 		if len(uris) > 2 {
 			r.issue(CodeTooManyURIs, finding.Warning, t.Name, t.Value, t.Offset,
-				fmt.Sprintf("%s lists %d URIs; receivers need only send to two and may drop the rest", t.Name, len(uris)), "RFC 7489 §6.2")
+				fmt.Sprintf("The %s tag lists %d URIs; receivers need only send to two and may drop the rest", t.Name, len(uris)), "RFC 7489 §6.2")
 		}
 	case "pct":
 		n, err := strconv.Atoi(t.Value)
@@ -477,7 +477,7 @@ func (r *Record) finish() {
 		for _, t := range r.Tags {
 			if t.Name == "fo" {
 				r.issue(CodeFoWithoutRUF, finding.Info, "fo", t.Value, t.Offset,
-					"fo is set but there is no valid ruf, so receivers ignore it", "RFC 9989 §4.7")
+					"The fo tag is set but there is no valid ruf, so receivers ignore it", "RFC 9989 §4.7")
 				break
 			}
 		}

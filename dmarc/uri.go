@@ -60,9 +60,9 @@ func parseURIList(t Tag) ([]URI, []Issue) {
 		start = i + 1
 		u, err := parseURI(raw)
 		if err != nil {
-			msg := fmt.Sprintf("%s URI %q is not valid: %v; receivers skip it", t.Name, raw, err)
+			msg := fmt.Sprintf("The %s URI %q is not valid: %v; receivers skip it", t.Name, raw, err)
 			if fixed, ok := repairURI(raw); ok {
-				msg = fmt.Sprintf("%s URI %q has no scheme: did you mean %s=%s? Until it is corrected, receivers skip it", t.Name, raw, t.Name, fixed)
+				msg = fmt.Sprintf("The %s URI %q has no scheme: did you mean %s=%s? Until it is corrected, receivers skip it", t.Name, raw, t.Name, fixed)
 			}
 			add(CodeInvalidURI, finding.Error, raw, off, msg, "RFC 9989 §4.8")
 			continue
@@ -70,11 +70,11 @@ func parseURIList(t Tag) ([]URI, []Issue) {
 		if u.Size != "" {
 			// RFC 9989 §4.8: obs-dmarc-report-size; reporters should ignore it.
 			add(CodeURISizeSuffix, finding.Info, raw, off,
-				fmt.Sprintf("%s URI %q has the size limit \"!%s\", which RFC 9989 made obsolete; RFC 7489 receivers still skip reports larger than %d bytes", t.Name, raw, u.Size, u.MaxBytes), "RFC 9989 §4.8, RFC 7489 §6.2")
+				fmt.Sprintf("The %s URI %q has the size limit \"!%s\", which RFC 9989 made obsolete; RFC 7489 receivers still skip reports larger than %d bytes", t.Name, raw, u.Size, u.MaxBytes), "RFC 9989 §4.8, RFC 7489 §6.2")
 		}
 		if u.Scheme != "mailto" {
 			add(CodeNonMailtoURI, finding.Warning, raw, off,
-				fmt.Sprintf("%s URI %q uses the %s scheme; receivers must support only mailto: and ignore other schemes", t.Name, raw, u.Scheme), "RFC 9989 §4.7")
+				fmt.Sprintf("The %s URI %q uses the %s scheme; receivers must support only mailto: and ignore other schemes", t.Name, raw, u.Scheme), "RFC 9989 §4.7")
 		}
 		uris = append(uris, u)
 	}
