@@ -38,6 +38,9 @@ type MessageReport struct {
 	AuthenticationResults string         `json:"authentication_results"`
 	Queries               dnscheck.Stats `json:"queries"`
 	ElapsedMS             int64          `json:"elapsed_ms"`
+	// MailcheckVersion and CheckedAt are as in Report.
+	MailcheckVersion string    `json:"mailcheck_version,omitempty"`
+	CheckedAt        time.Time `json:"checked_at,omitzero"`
 }
 
 // Check returns the check with the given ID, or nil.
@@ -136,7 +139,7 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 
 	hdr := message.CheckHeader(section(spool))
 	from := hdr.FromDomain
-	rep := &MessageReport{FromDomain: from}
+	rep := &MessageReport{FromDomain: from, MailcheckVersion: Version(), CheckedAt: checkedAt(start)}
 	var spfAuth *message.SPFAuth
 	if cfg.envelope != nil {
 		spfAuth = envelopeIdentity(cfg.envelope, hdr)

@@ -43,6 +43,10 @@ type Report struct {
 	Checklist []ChecklistItem `json:"checklist,omitempty"`
 	Queries   dnscheck.Stats  `json:"queries"`
 	ElapsedMS int64           `json:"elapsed_ms"`
+	// MailcheckVersion (Version) and CheckedAt (UTC, whole seconds; RFC 3339 in
+	// JSON) say which code made the report and when, so stored reports can be compared.
+	MailcheckVersion string    `json:"mailcheck_version,omitempty"`
+	CheckedAt        time.Time `json:"checked_at,omitzero"`
 }
 
 // Check returns the check with the given ID, or nil.
@@ -131,7 +135,8 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	// BIMI is judged on the DMARC facts once both are in: informational, scored nothing.
 	checks = append(checks, bimiCheck(d, bimiRes, detail[*dmarc.Report](&Report{Checks: checks}, "dmarc")))
 	checks = append(checks, dnssecCheck(d, dnssec))
-	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion}
+	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion,
+		MailcheckVersion: Version(), CheckedAt: checkedAt(start)}
 	if d.Unicode != d.ASCII {
 		rep.DomainUnicode = d.Unicode
 	}
@@ -141,6 +146,9 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	rep.ElapsedMS = time.Since(start).Milliseconds()
 	return rep, nil
 }
+
+// checkedAt is a report's timestamp: UTC, to the second.
+func checkedAt(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 func skipCheck(id string, d dnscheck.Domain, reason string) *Check {
 	c := newCheck(id, d, nil, reason, nil)

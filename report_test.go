@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailcheck/mailcheck"
 	"github.com/mailcheck/mailcheck/dnscheck"
@@ -68,7 +69,9 @@ func TestDomainReportsMatchTheirGoldenFiles(t *testing.T) {
 			assert.Len(t, rep.Caps, tc.caps)
 			assert.False(t, rep.Incomplete)
 			assert.Equal(t, mailcheck.ScoringVersion, rep.ScoringVersion)
-			rep.ElapsedMS = 0
+			assert.Equal(t, mailcheck.Version(), rep.MailcheckVersion)
+			assert.WithinDuration(t, time.Now(), rep.CheckedAt, 5*time.Second)
+			rep.ElapsedMS, rep.MailcheckVersion, rep.CheckedAt = 0, "", time.Time{} // they change from run to run
 			goldenJSON(t, "report-"+tc.domain+"-"+string(tc.profile)+".json", rep)
 		})
 	}

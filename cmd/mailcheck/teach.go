@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"regexp"
-	"runtime/debug"
 	"sort"
 	"strings"
 
+	"github.com/mailcheck/mailcheck"
 	"github.com/urfave/cli/v2"
 )
 
@@ -97,35 +97,8 @@ func flagNames(fs []cli.Flag) []string {
 }
 
 // version is the module version the binary was built from and its VCS revision
-// (with "+dirty" for uncommitted changes), from the build info.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	v := bi.Main.Version
-	if v == "" || v == "(devel)" {
-		v = "devel"
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" {
-		v += " (" + rev + dirty + ")"
-	}
-	return v
-}
+// (with "+dirty" for uncommitted changes): the one reports carry as mailcheck_version.
+func version() string { return mailcheck.Version() }
 
 // completionCommand prints a shell completion script. bash and zsh scripts ask the
 // binary itself for candidates (urfave/cli's --generate-bash-completion); fish gets
