@@ -1,10 +1,12 @@
 package mailcheck
 
 import (
+	"github.com/mailcheck/mailcheck/attachments"
 	"github.com/mailcheck/mailcheck/bimi"
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/message"
 	"github.com/mailcheck/mailcheck/mtasts"
 	"github.com/mailcheck/mailcheck/smtpprobe"
 	"github.com/mailcheck/mailcheck/spf"
@@ -39,3 +41,25 @@ func (r *Report) BIMI() *bimi.Report { return detail[*bimi.Report](r, "bimi") }
 
 // SMTP returns the STARTTLS probe of every MX address (nil unless WithSMTPProbe).
 func (r *Report) SMTP() *smtpprobe.Report { return detail[*smtpprobe.Report](r, "smtp") }
+
+// Typed views of a message report's check details, as for Report. Each returns nil
+// when the check did not run (SPF without WithEnvelope) or has no details.
+
+// SPF returns the envelope's SPF result as the receiver will see it (nil unless
+// WithEnvelope).
+func (r *MessageReport) SPF() *message.SPFAuth { return detail[*message.SPFAuth](r, "spf") }
+
+// DKIM returns each DKIM signature's verification and alignment with From.
+func (r *MessageReport) DKIM() *dkim.MessageReport { return detail[*dkim.MessageReport](r, "dkim") }
+
+// DMARC returns the predicted DMARC outcome: the policy that applies and whether SPF
+// or DKIM gives an aligned pass.
+func (r *MessageReport) DMARC() *message.Prediction { return detail[*message.Prediction](r, "dmarc") }
+
+// Attachments returns the attachment scan: each file and every receiver's verdict.
+func (r *MessageReport) Attachments() *attachments.Report {
+	return detail[*attachments.Report](r, "attachments")
+}
+
+// Content returns the content check: the links and the message size.
+func (r *MessageReport) Content() *ContentReport { return detail[*ContentReport](r, "content") }

@@ -53,6 +53,17 @@ func (r *MessageReport) Check(id string) *Check {
 	return nil
 }
 
+// Failed reports whether any check failed: the same test as Report.Failed, and what
+// Status == StatusFail says.
+func (r *MessageReport) Failed() bool {
+	for _, c := range r.Checks {
+		if c.Status == StatusFail {
+			return true
+		}
+	}
+	return false
+}
+
 // Verdict is what the selected receivers (WithAttachmentOptions' receivers) will do
 // with the message, in one line and per receiver.
 type Verdict struct {

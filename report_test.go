@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,4 +180,43 @@ func TestANilResolverIsAnErrorNotTheSystemResolver(t *testing.T) {
 	assert.ErrorContains(t, err, "WithResolver(nil)")
 	_, err = mailcheck.CheckMessage(context.Background(), strings.NewReader("From: a@example.com\r\n\r\nhi\r\n"), mailcheck.WithResolver(nil))
 	assert.ErrorContains(t, err, "WithResolver(nil)")
+}
+
+func TestMessageReportHelpersMatchReports(t *testing.T) {
+	msg := "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: hello\r\n" +
+		"Date: Fri, 27 Nov 2026 14:48:00 +0000\r\nMessage-ID: <1@example.com>\r\n\r\nHello Bob.\r\n"
+	check := func(t *testing.T, ip string, opts ...mailcheck.Option) *mailcheck.MessageReport {
+		t.Helper()
+		opts = append(opts, mailcheck.WithResolver(demoResolver(t)))
+		if ip != "" {
+			opts = append(opts, mailcheck.WithEnvelope(netip.MustParseAddr(ip), "bounce@example.com", "out.example.com"))
+		}
+		rep, err := mailcheck.CheckMessage(context.Background(), strings.NewReader(msg), opts...)
+		require.NoError(t, err)
+		return rep
+	}
+
+	t.Run("each check's details come typed", func(t *testing.T) {
+		rep := check(t, "192.0.2.10")
+		require.NotNil(t, rep.SPF())
+		assert.Equal(t, "example.com", rep.SPF().Domain)
+		require.NotNil(t, rep.DKIM())
+		require.NotNil(t, rep.DMARC())
+		assert.Equal(t, "example.com", rep.DMARC().FromDomain)
+		assert.Equal(t, []string{"spf"}, rep.DMARC().Via)
+		assert.NotNil(t, rep.Attachments())
+		require.NotNil(t, rep.Content())
+		assert.NotNil(t, rep.Content().Size)
+		assert.False(t, rep.Failed(), "SPF passes and DMARC passes through it")
+		assert.Equal(t, rep.Status == mailcheck.StatusFail, rep.Failed())
+	})
+	t.Run("SPF is nil without an envelope", func(t *testing.T) {
+		assert.Nil(t, check(t, "").SPF())
+	})
+	t.Run("Failed is true when DMARC fails under p=reject", func(t *testing.T) {
+		rep := check(t, "203.0.113.9") // not in example.com's SPF, and no DKIM signature
+		assert.True(t, rep.Failed())
+		assert.Equal(t, mailcheck.StatusFail, rep.Status)
+		assert.Equal(t, mailcheck.StatusFail, rep.Check("dmarc").Status)
+	})
 }

@@ -346,7 +346,7 @@ func correctsOwnRecord(changes []FixRecord) bool {
 }
 
 // detail returns a check's details as type T (nil when the check is absent or skipped).
-func detail[T any](rep *Report, id string) T {
+func detail[T any](rep interface{ Check(id string) *Check }, id string) T {
 	var zero T
 	c := rep.Check(id)
 	if c == nil {
