@@ -80,8 +80,9 @@ func TestProbeAgainstLoopbackServers(t *testing.T) {
 	t.Run("a server that hangs after its banner is unknown within the host timeout, not insecure", func(t *testing.T) {
 		srv := smtptest.Start(t, smtptest.Options{Hang: true})
 		start := time.Now()
-		res, _ := probe(t, zone, ca, srv.Port, WithHostTimeout(300*time.Millisecond))
-		assert.Less(t, time.Since(start), 2*time.Second)
+		// Bounds generous enough for a loaded machine: what matters is that a hang ends.
+		res, _ := probe(t, zone, ca, srv.Port, WithHostTimeout(time.Second))
+		assert.Less(t, time.Since(start), 5*time.Second)
 		assert.Equal(t, []finding.Code{CodeTimeout}, codes(res))
 		assert.True(t, res.Findings[0].Incomplete)
 		assert.Equal(t, Unknown, res.Hosts[0].Outcome)
@@ -90,8 +91,8 @@ func TestProbeAgainstLoopbackServers(t *testing.T) {
 		srv := smtptest.Start(t, smtptest.Options{Hang: true})
 		z := zone + "@ MX 20 mx2\nmx2 A 127.0.0.1\n@ MX 30 mx3\nmx3 A 127.0.0.1\n"
 		start := time.Now()
-		res, _ := probe(t, z, ca, srv.Port, WithHostTimeout(5*time.Second), WithTotalTimeout(300*time.Millisecond))
-		assert.Less(t, time.Since(start), 2*time.Second)
+		res, _ := probe(t, z, ca, srv.Port, WithHostTimeout(30*time.Second), WithTotalTimeout(time.Second))
+		assert.Less(t, time.Since(start), 5*time.Second)
 		assert.Len(t, res.Hosts, 3)
 		for _, h := range res.Hosts {
 			assert.Equal(t, Unknown, h.Outcome)
