@@ -9,6 +9,7 @@ import (
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/reputation"
 	"github.com/mailcheck/mailcheck/spf"
 )
 
@@ -602,6 +603,62 @@ func (s *scorer) ptr() Item {
 	return scored(id, "mx", name, PointsFull, "Every sending IP has forward-confirmed reverse DNS.", advice{})
 }
 
+// blocklists is the item of the DNS blocklist lookups (reputation.go): a listing is
+// scored whatever else is unknown, since a definite listing stands; then a failed
+// lookup leaves it unknown; then a list that refused to answer (public resolver, over
+// quota) makes it not applicable, since re-running through the same resolver gets the
+// same refusal.
+func (s *scorer) blocklists() Item {
+	const id, name = "mx.reputation", "Blocklists: sending IPs, MX addresses and the domain"
+	rep := detail[*reputation.Report](s.in.report, "reputation")
+	if rep == nil {
+		return notApplicable(id, "reputation", name, "Not checked: the blocklist lookups are off (--no-reputation, or bulk without --reputation).")
+	}
+	fix := s.fixOf("reputation", advice{}, reputation.CodeIPListed, reputation.CodeDomainListed)
+	if listed := rep.Listed(); len(listed) > 0 {
+		l := listed[0]
+		for _, r := range listed {
+			if r.Major {
+				l = r
+				break
+			}
+		}
+		reason := fmt.Sprintf("%s is listed on %s (%s)", l.Target, l.List, l.Meanings[0])
+		if len(listed) > 1 {
+			reason += fmt.Sprintf(", and %d more listing(s)", len(listed)-1)
+		}
+		if l.Major {
+			return scored(id, "reputation", name, PointsNone, reason+".", fix)
+		}
+		return scored(id, "reputation", name, PointsHalf, reason+": a list few large receivers consult.", fix)
+	}
+	if failed := rep.Failed(); len(failed) > 0 {
+		return unknown(id, "reputation", name, s.incompleteReason("reputation"))
+	}
+	if refused := rep.Refused(); len(refused) > 0 {
+		return notApplicable(id, "reputation", name, fmt.Sprintf("Not judged: %s did not answer (%s). Re-running through the same resolver gets the same answer; use your own resolver.",
+			refused[0].List, refused[0].Meanings[0]))
+	}
+	if len(rep.Results) == 0 {
+		return notApplicable(id, "reputation", name, "No public address or domain to look up.")
+	}
+	return scored(id, "reputation", name, PointsFull, fmt.Sprintf("No listing in %d lookups on %d blocklists.", len(rep.Results), len(rep.Lists)), advice{})
+}
+
+// majorListing is the first listing on a list most large receivers consult.
+func (s *scorer) majorListing() *reputation.Result {
+	rep := detail[*reputation.Report](s.in.report, "reputation")
+	if rep == nil {
+		return nil
+	}
+	for _, r := range rep.Listed() {
+		if r.Major {
+			return &r
+		}
+	}
+	return nil
+}
+
 // --- DNS hygiene ---------------------------------------------------------------
 
 // placementCodes are findings about records published in the wrong place or shape.
@@ -723,6 +780,11 @@ func (s *scorer) caps() []Cap {
 	}
 	if s.mx != nil && s.mx.NXDOMAIN {
 		add("F", "", "The domain does not exist (NXDOMAIN).")
+	}
+	// A listing on a list most receivers consult: mail is refused or filtered whatever
+	// the authentication, until the cause is fixed and the listing removed.
+	if l := s.majorListing(); l != nil {
+		add("C", "mx.reputation", fmt.Sprintf("%s is listed on %s: most large receivers consult it.", l.Target, l.List))
 	}
 	// Anyone may pass SPF, and with it DMARC through the aligned SPF path: the domain
 	// can be spoofed whatever its DMARC policy says.
