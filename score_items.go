@@ -583,24 +583,54 @@ func firstFix(c *Check, sev Severity) advice {
 func (s *scorer) ptr() Item {
 	const id, name = "mx.ptr", "Reverse DNS of sending IPs"
 	if !s.in.ipsGiven {
-		return notApplicable(id, "mx", name, "No sending IPs given (--ip).")
+		return notApplicable(id, "ptr", name, "No sending IPs given (--ip).")
 	}
-	bad := 0
-	var why string
-	for _, p := range s.in.ptrs {
-		if p.Failed {
-			return unknown(id, "mx", name, "Unknown: the PTR lookup for "+p.IP.String()+" failed.")
-		}
-		if !p.Confirmed {
-			bad++
+	return ptrItem(id, name, "sending IPs", s.in.ptrs, PointsNone,
+		"Ask the IP's owner (your hosting provider) to set a PTR record to a name that resolves back to the IP.")
+}
+
+// mxPTR is the reverse DNS of the MX hosts' addresses: a small item (5 when it is
+// missing, unconfirmed or generic), since it weighs on a receiving host only where
+// the same address also sends.
+func (s *scorer) mxPTR() Item {
+	const id, name = "mx.ptr-mx", "Reverse DNS of MX addresses"
+	if len(s.in.mxPtrs) == 0 {
+		return notApplicable(id, "ptr", name, "No public MX address.")
+	}
+	return ptrItem(id, name, "MX addresses", s.in.mxPtrs, PointsHalf,
+		"Ask each MX address's owner to set its PTR record to the MX host's name, which resolves back to the address.")
+}
+
+// ptrItem scores forward-confirmed reverse DNS: full when every address has it with a
+// specific name, half when a confirmed name is generic (ISP-style), bad when one lacks
+// it; unknown when a lookup failed and nothing is missing for sure.
+func ptrItem(id, name, what string, ptrs []ptrResult, bad int, fix string) Item {
+	missing, generic := 0, 0
+	var why, failed string
+	for _, p := range ptrs {
+		switch {
+		case p.Failed:
+			failed = "Unknown: the reverse DNS lookup for " + p.IP.String() + " failed (" + p.Err + ")."
+		case !p.Confirmed:
+			missing++
 			why = fmt.Sprintf("%s: %s", p.IP, p.Err)
+		case p.Generic:
+			generic++
+			if why == "" || missing == 0 {
+				why = fmt.Sprintf("%s: %s looks generic, %s", p.IP, strings.TrimSuffix(p.Names[0], "."), p.GenericWhy)
+			}
 		}
 	}
-	if bad > 0 {
-		return scored(id, "mx", name, PointsNone, fmt.Sprintf("%d of %d sending IPs lack forward-confirmed reverse DNS (%s).", bad, len(s.in.ptrs), why),
-			prose("Ask the IP's owner (your hosting provider) to set a PTR record to a name that resolves back to the IP."))
+	switch {
+	case missing > 0:
+		return scored(id, "ptr", name, bad, fmt.Sprintf("%d of %d %s lack forward-confirmed reverse DNS (%s).", missing, len(ptrs), what, why), prose(fix))
+	case failed != "":
+		return unknown(id, "ptr", name, failed)
+	case generic > 0:
+		return scored(id, "ptr", name, PointsHalf, fmt.Sprintf("%d of %d %s have a generic, ISP-style PTR name (%s).", generic, len(ptrs), what, why),
+			prose("Have the PTR set to a name in your own domain (mail.yourdomain), which resolves back to the address."))
 	}
-	return scored(id, "mx", name, PointsFull, "Every sending IP has forward-confirmed reverse DNS.", advice{})
+	return scored(id, "ptr", name, PointsFull, fmt.Sprintf("Every one of the %d %s has forward-confirmed reverse DNS with a specific name.", len(ptrs), what), advice{})
 }
 
 // blocklists is the item of the DNS blocklist lookups (reputation.go): a listing is
@@ -860,7 +890,7 @@ func (s *scorer) checklist() []ChecklistItem {
 		switch {
 		case it.State == ItemError:
 			ptr.State = ChecklistUnknown
-		case it.Points == PointsFull:
+		case it.Points > PointsNone: // a generic name is still forward-confirmed
 			ptr.State = ChecklistMet
 		}
 	}
