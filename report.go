@@ -96,6 +96,7 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 		func() (*Check, error) { return checkTLSRPT(ctx, cfg, d) },
 		func() (*Check, error) { return checkSMTP(ctx, cfg, d) },
 		func() (*Check, error) { return checkReputation(ctx, cfg, d) },
+		func() (*Check, error) { return checkDANE(ctx, cfg, d) },
 	}
 	checks := make([]*Check, len(runs))
 	errs := make([]error, len(runs))

@@ -75,3 +75,24 @@ func checkReputation(ctx context.Context, cfg *config, d dnscheck.Domain) (*Chec
 	}
 	return newCheck("reputation", d, res.Findings, summary, res), nil
 }
+
+// checkDANE looks up the TLSA records of the MX hosts (RFC 7672) and judges them under
+// mailcheck's own DNSSEC validation. Informational: it scores nothing yet.
+func checkDANE(ctx context.Context, cfg *config, d dnscheck.Domain) (*Check, error) {
+	hosts, _ := mxAddresses(ctx, cfg.resolver, d.ASCII)
+	res := dnscheck.CheckDANE(ctx, cfg.resolver, hosts)
+	usable := 0
+	for _, h := range res.Hosts {
+		if h.Usable {
+			usable++
+		}
+	}
+	summary := "No MX host publishes TLSA records (DANE is not used)."
+	switch {
+	case len(res.Hosts) > 0 && cfg.resolver.Offline() && !cfg.resolver.CustomTrustAnchors():
+		summary = fmt.Sprintf("%d MX host(s) publish TLSA records; not judged: a zone file is not validated without --trust-anchor.", len(res.Hosts))
+	case len(res.Hosts) > 0:
+		summary = fmt.Sprintf("%d of %d MX host(s) with TLSA records have a usable, DNSSEC-secure set.", usable, len(res.Hosts))
+	}
+	return newCheck("dane", d, res.Findings, summary, res), nil
+}

@@ -50,7 +50,7 @@ func TestReportJSONSchema(t *testing.T) {
 	}
 	var checks []map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(rep["checks"], &checks))
-	require.Len(t, checks, 11) // mx spf dmarc dkim mtasts tlsrpt smtp reputation bimi dnssec ptr
+	require.Len(t, checks, 12) // mx spf dmarc dkim mtasts tlsrpt smtp reputation dane bimi dnssec ptr
 	for _, c := range checks {
 		for _, field := range []string{"id", "status", "summary", "findings", "points"} {
 			assert.Contains(t, c, field)
