@@ -21,6 +21,8 @@ type ptrResult struct {
 	Host      string   `json:"mx_host,omitempty"`
 	Names     []string `json:"names,omitempty"`
 	Confirmed bool     `json:"confirmed"`
+	// ConfirmedName is the PTR name that resolves back to the address.
+	ConfirmedName string `json:"confirmed_name,omitempty"`
 	// Generic is set when the PTR name looks like an ISP's name for a pool of
 	// customer addresses (GenericWhy says why).
 	Generic    bool   `json:"generic,omitempty"`
@@ -76,6 +78,7 @@ func checkPTR(ctx context.Context, r *dnscheck.Resolver, ip netip.Addr) ptrResul
 		}
 		if p.Confirmed {
 			// The confirmed name is the one judged for genericness.
+			p.ConfirmedName = strings.TrimSuffix(n, ".")
 			p.GenericWhy, p.Generic = genericPTR(n, ip)
 			break
 		}
@@ -212,7 +215,7 @@ func ptrIssue(p ptrResult) (Finding, bool) {
 		}
 		return Finding{Code: CodePTRGeneric, Severity: sev, Evidence: ev,
 			Message: fmt.Sprintf("%s has the PTR name %s, which looks like an ISP's generic name for customer addresses (%s): receivers treat such names as end-user machines, not mail servers.",
-				capFirst(who), strings.TrimSuffix(p.Names[0], "."), p.GenericWhy),
+				capFirst(who), p.ConfirmedName, p.GenericWhy),
 			Fix: fmt.Sprintf("Ask %s to set the PTR of %s to %s (with an A/AAAA record of %s), a name in your own domain.", whose, p.IP, name, p.IP)}, true
 	}
 	return Finding{}, false

@@ -617,7 +617,7 @@ func ptrItem(id, name, what string, ptrs []ptrResult, bad int, fix string) Item 
 		case p.Generic:
 			generic++
 			if why == "" || missing == 0 {
-				why = fmt.Sprintf("%s: %s looks generic, %s", p.IP, strings.TrimSuffix(p.Names[0], "."), p.GenericWhy)
+				why = fmt.Sprintf("%s: %s looks generic, %s", p.IP, p.ConfirmedName, p.GenericWhy)
 			}
 		}
 	}
