@@ -78,7 +78,9 @@ func CheckStream(ctx context.Context, jobs iter.Seq[Job], emit func(DomainResult
 		window = DefaultWindowFactor * n
 	}
 	window = max(window, n)
-	perDomain := append(opts[:len(opts):len(opts)], WithResolver(cfg.resolver))
+	// Blocklist lookups are off in bulk unless the options turn them on: thousands of
+	// domains would exceed the lists' free quotas.
+	perDomain := append(append([]Option{WithReputation(false)}, opts...), WithResolver(cfg.resolver))
 
 	type seq struct {
 		i   int

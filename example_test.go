@@ -50,7 +50,7 @@ func ExampleCheckDomain() {
 	}
 	fmt.Println("first fix:", rep.FixFirst[0].Title)
 	// Output:
-	// grade D score 65
+	// grade D score 67
 	// cap: D No DMARC record.
 	// first fix: One valid DMARC record
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/reputation"
 )
 
 // Option configures a check. Options are the module's one configuration style.
@@ -36,6 +37,10 @@ type config struct {
 	authservID    string
 	// transport configures MTA-STS, TLS-RPT, the SMTP probe and BIMI (transport.go).
 	transport transportConfig
+	// reputation turns the blocklist lookups on or off (nil: the default, on);
+	// blocklists replaces reputation.DefaultLists (reputation.go).
+	reputation *bool
+	blocklists []reputation.List
 }
 
 // WithResolver makes the check use r (and its cache) instead of a new Resolver on the

@@ -2,8 +2,6 @@ package mailcheck
 
 import (
 	"context"
-	"fmt"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -101,6 +99,8 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 		func() (*Check, error) { return checkMTASTS(ctx, cfg, d) },
 		func() (*Check, error) { return checkTLSRPT(ctx, cfg, d) },
 		func() (*Check, error) { return checkSMTP(ctx, cfg, d) },
+		func() (*Check, error) { return checkReputation(ctx, cfg, d) },
+		func() (*Check, error) { return checkDANE(ctx, cfg, d) },
 	}
 	checks := make([]*Check, len(runs))
 	errs := make([]error, len(runs))
@@ -117,7 +117,12 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 		defer wg.Done()
 		dnssec = dnssecState(ctx, cfg.resolver, d.ASCII)
 	}()
-	go func() { defer wg.Done(); ptrs = checkPTRs(ctx, cfg.resolver, cfg.ips) }()
+	var mxPtrs []ptrResult
+	go func() {
+		defer wg.Done()
+		ptrs = checkPTRs(ctx, cfg.resolver, cfg.ips)
+		mxPtrs = checkMXPTRs(ctx, cfg.resolver, d.ASCII)
+	}()
 	go func() { defer wg.Done(); unlisted = spf.EvaluateUnlisted(ctx, cfg.resolver, d.ASCII) }()
 	for i, run := range runs {
 		wg.Add(1)
@@ -134,13 +139,13 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	}
 	// BIMI is judged on the DMARC facts once both are in: informational, scored nothing.
 	checks = append(checks, bimiCheck(d, bimiRes, detail[*dmarc.Report](&Report{Checks: checks}, "dmarc")))
-	checks = append(checks, dnssecCheck(d, dnssec))
+	checks = append(checks, dnssecCheck(d, dnssec), ptrCheck(d, ptrs, mxPtrs))
 	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion,
 		MailcheckVersion: Version(), CheckedAt: checkedAt(start)}
 	if d.Unicode != d.ASCII {
 		rep.DomainUnicode = d.Unicode
 	}
-	in := scoreInput{report: rep, dnssec: dnssec, ptrs: ptrs, ipsGiven: len(cfg.ips) > 0, unlisted: unlisted}
+	in := scoreInput{report: rep, dnssec: dnssec, ptrs: ptrs, mxPtrs: mxPtrs, ipsGiven: len(cfg.ips) > 0, unlisted: unlisted}
 	score(&in)
 	rep.Queries = cfg.resolver.Stats()
 	rep.ElapsedMS = time.Since(start).Milliseconds()
@@ -154,46 +159,4 @@ func skipCheck(id string, d dnscheck.Domain, reason string) *Check {
 	c := newCheck(id, d, nil, reason, nil)
 	c.Status = StatusSkip
 	return c
-}
-
-// ptrResult is the reverse DNS of one sending IP, forward-confirmed (FCrDNS).
-type ptrResult struct {
-	IP        netip.Addr `json:"ip"`
-	Names     []string   `json:"names,omitempty"`
-	Confirmed bool       `json:"confirmed"`
-	Err       string     `json:"error,omitempty"`
-	Failed    bool       `json:"dns_failed,omitempty"`
-}
-
-// checkPTRs looks up each IP's PTR names and confirms one resolves back to the IP:
-// Gmail and Yahoo require this of bulk senders (forward-confirmed reverse DNS).
-func checkPTRs(ctx context.Context, r *dnscheck.Resolver, ips []netip.Addr) []ptrResult {
-	out := make([]ptrResult, len(ips))
-	for i, ip := range ips {
-		p := ptrResult{IP: ip}
-		names, err := r.LookupAddr(ctx, ip.String())
-		switch {
-		case dnscheck.IsNotFound(err):
-			p.Err = "no PTR record"
-		case err != nil:
-			p.Err, p.Failed = err.Error(), true
-		}
-		p.Names = names
-		for _, n := range names {
-			addrs, err := r.LookupNetIP(ctx, "ip", n)
-			if err != nil {
-				continue
-			}
-			for _, a := range addrs {
-				if a.Unmap() == ip.Unmap() {
-					p.Confirmed = true
-				}
-			}
-		}
-		if len(names) > 0 && !p.Confirmed {
-			p.Err = fmt.Sprintf("%s does not resolve back to %s", names[0], ip)
-		}
-		out[i] = p
-	}
-	return out
 }

@@ -15,7 +15,7 @@ import (
 
 // ScoringVersion changes whenever a weight, a points rule, a cap or a grade boundary
 // changes, so stored scores can be compared honestly. SCORING.md documents it.
-const ScoringVersion = "2026-12.4"
+const ScoringVersion = "2026-12.5"
 
 // The points an item can earn (SCORING.md).
 const (
@@ -171,9 +171,11 @@ var gradeFloors = []struct {
 // scoreInput is every fact the scorer reads: the checks' results, and the facts only
 // the score needs, fetched beside the checks.
 type scoreInput struct {
-	report   *Report
-	dnssec   dnssecResult
-	ptrs     []ptrResult
+	report *Report
+	dnssec dnssecResult
+	ptrs   []ptrResult
+	// mxPtrs is the reverse DNS of the MX hosts' public addresses.
+	mxPtrs   []ptrResult
 	ipsGiven bool
 	// unlisted is check_host() for senders the domain's SPF policy does not list.
 	unlisted *spf.Unlisted
@@ -188,7 +190,7 @@ func score(in *scoreInput) {
 		"dmarc":   {s.dmarcRecord(), s.dmarcPolicy(), s.dmarcSubdomains(), s.dmarcReports()},
 		"spf":     {s.spfRecord(), s.spfPolicy(), s.spfLookups()},
 		"dkim":    {s.dkimKey(), s.dkimHygiene()},
-		"mx":      {s.mxRecords(), s.ptr(), s.mtastsPolicy(), s.tlsrptRecord(), s.smtpTLS()},
+		"mx":      {s.mxRecords(), s.ptr(), s.mxPTR(), s.mtastsPolicy(), s.tlsrptRecord(), s.smtpTLS(), s.blocklists()},
 		"hygiene": {s.placement(), s.dnssec()},
 	}
 	// The score is a range: unknown items count 0 for the lower bound and full for the

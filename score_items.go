@@ -9,6 +9,7 @@ import (
 	"github.com/mailcheck/mailcheck/dkim"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/reputation"
 	"github.com/mailcheck/mailcheck/spf"
 )
 
@@ -582,24 +583,110 @@ func firstFix(c *Check, sev Severity) advice {
 func (s *scorer) ptr() Item {
 	const id, name = "mx.ptr", "Reverse DNS of sending IPs"
 	if !s.in.ipsGiven {
-		return notApplicable(id, "mx", name, "No sending IPs given (--ip).")
+		return notApplicable(id, "ptr", name, "No sending IPs given (--ip).")
 	}
-	bad := 0
-	var why string
-	for _, p := range s.in.ptrs {
-		if p.Failed {
-			return unknown(id, "mx", name, "Unknown: the PTR lookup for "+p.IP.String()+" failed.")
-		}
-		if !p.Confirmed {
-			bad++
+	return ptrItem(id, name, "sending IPs", s.in.ptrs, PointsNone,
+		"Ask the IP's owner (your hosting provider) to set a PTR record to a name that resolves back to the IP.")
+}
+
+// mxPTR is the reverse DNS of the MX hosts' addresses: a small item (5 when it is
+// missing, unconfirmed or generic), since it weighs on a receiving host only where
+// the same address also sends.
+func (s *scorer) mxPTR() Item {
+	const id, name = "mx.ptr-mx", "Reverse DNS of MX addresses"
+	if len(s.in.mxPtrs) == 0 {
+		return notApplicable(id, "ptr", name, "No public MX address.")
+	}
+	return ptrItem(id, name, "MX addresses", s.in.mxPtrs, PointsHalf,
+		"Ask each MX address's owner to set its PTR record to the MX host's name, which resolves back to the address.")
+}
+
+// ptrItem scores forward-confirmed reverse DNS: full when every address has it with a
+// specific name, half when a confirmed name is generic (ISP-style), bad when one lacks
+// it; unknown when a lookup failed and nothing is missing for sure.
+func ptrItem(id, name, what string, ptrs []ptrResult, bad int, fix string) Item {
+	missing, generic := 0, 0
+	var why, failed string
+	for _, p := range ptrs {
+		switch {
+		case p.Failed:
+			failed = "Unknown: the reverse DNS lookup for " + p.IP.String() + " failed (" + p.Err + ")."
+		case !p.Confirmed:
+			missing++
 			why = fmt.Sprintf("%s: %s", p.IP, p.Err)
+		case p.Generic:
+			generic++
+			if why == "" || missing == 0 {
+				why = fmt.Sprintf("%s: %s looks generic, %s", p.IP, p.ConfirmedName, p.GenericWhy)
+			}
 		}
 	}
-	if bad > 0 {
-		return scored(id, "mx", name, PointsNone, fmt.Sprintf("%d of %d sending IPs lack forward-confirmed reverse DNS (%s).", bad, len(s.in.ptrs), why),
-			prose("Ask the IP's owner (your hosting provider) to set a PTR record to a name that resolves back to the IP."))
+	switch {
+	case missing > 0:
+		return scored(id, "ptr", name, bad, fmt.Sprintf("%d of %d %s lack forward-confirmed reverse DNS (%s).", missing, len(ptrs), what, why), prose(fix))
+	case failed != "":
+		return unknown(id, "ptr", name, failed)
+	case generic > 0:
+		return scored(id, "ptr", name, PointsHalf, fmt.Sprintf("%d of %d %s have a generic, ISP-style PTR name (%s).", generic, len(ptrs), what, why),
+			prose("Have the PTR set to a name in your own domain (mail.yourdomain), which resolves back to the address."))
 	}
-	return scored(id, "mx", name, PointsFull, "Every sending IP has forward-confirmed reverse DNS.", advice{})
+	return scored(id, "ptr", name, PointsFull, fmt.Sprintf("Every one of the %d %s has forward-confirmed reverse DNS with a specific name.", len(ptrs), what), advice{})
+}
+
+// blocklists is the item of the DNS blocklist lookups (reputation.go): a listing is
+// scored whatever else is unknown, since a definite listing stands; then a failed
+// lookup leaves it unknown; then a list that refused to answer (public resolver, over
+// quota) makes it not applicable, since re-running through the same resolver gets the
+// same refusal.
+func (s *scorer) blocklists() Item {
+	const id, name = "mx.reputation", "Blocklists: sending IPs, MX addresses and the domain"
+	rep := detail[*reputation.Report](s.in.report, "reputation")
+	if rep == nil {
+		return notApplicable(id, "reputation", name, "Not checked: the blocklist lookups are off (--no-reputation, or bulk without --reputation).")
+	}
+	fix := s.fixOf("reputation", advice{}, reputation.CodeIPListed, reputation.CodeDomainListed)
+	if listed := rep.Listed(); len(listed) > 0 {
+		l := listed[0]
+		for _, r := range listed {
+			if r.Major {
+				l = r
+				break
+			}
+		}
+		reason := fmt.Sprintf("%s is listed on %s (%s)", l.Target, l.List, l.Meanings[0])
+		if len(listed) > 1 {
+			reason += fmt.Sprintf(", and %d more listing(s)", len(listed)-1)
+		}
+		if l.Major {
+			return scored(id, "reputation", name, PointsNone, reason+".", fix)
+		}
+		return scored(id, "reputation", name, PointsHalf, reason+": a list few large receivers consult.", fix)
+	}
+	if failed := rep.Failed(); len(failed) > 0 {
+		return unknown(id, "reputation", name, s.incompleteReason("reputation"))
+	}
+	if refused := rep.Refused(); len(refused) > 0 {
+		return notApplicable(id, "reputation", name, fmt.Sprintf("Not judged: %s did not answer (%s). Re-running through the same resolver gets the same answer; use your own resolver.",
+			refused[0].List, refused[0].Meanings[0]))
+	}
+	if len(rep.Results) == 0 {
+		return notApplicable(id, "reputation", name, "No public address or domain to look up.")
+	}
+	return scored(id, "reputation", name, PointsFull, fmt.Sprintf("No listing in %d lookups on %d blocklists.", len(rep.Results), len(rep.Lists)), advice{})
+}
+
+// majorListing is the first listing on a list most large receivers consult.
+func (s *scorer) majorListing() *reputation.Result {
+	rep := detail[*reputation.Report](s.in.report, "reputation")
+	if rep == nil {
+		return nil
+	}
+	for _, r := range rep.Listed() {
+		if r.Major {
+			return &r
+		}
+	}
+	return nil
 }
 
 // --- DNS hygiene ---------------------------------------------------------------
@@ -724,6 +811,11 @@ func (s *scorer) caps() []Cap {
 	if s.mx != nil && s.mx.NXDOMAIN {
 		add("F", "", "The domain does not exist (NXDOMAIN).")
 	}
+	// A listing on a list most receivers consult: mail is refused or filtered whatever
+	// the authentication, until the cause is fixed and the listing removed.
+	if l := s.majorListing(); l != nil {
+		add("C", "mx.reputation", fmt.Sprintf("%s is listed on %s: most large receivers consult it.", l.Target, l.List))
+	}
 	// Anyone may pass SPF, and with it DMARC through the aligned SPF path: the domain
 	// can be spoofed whatever its DMARC policy says.
 	if s.in.unlisted != nil && s.in.unlisted.PassesEveryone() {
@@ -798,7 +890,7 @@ func (s *scorer) checklist() []ChecklistItem {
 		switch {
 		case it.State == ItemError:
 			ptr.State = ChecklistUnknown
-		case it.Points == PointsFull:
+		case it.Points > PointsNone: // a generic name is still forward-confirmed
 			ptr.State = ChecklistMet
 		}
 	}

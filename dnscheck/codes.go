@@ -17,4 +17,10 @@ const (
 	CodeMXPrivateAddress finding.Code = "mx.private-address"
 
 	CodeDNSSECBogus finding.Code = "dnssec.bogus"
+
+	CodeDANEInsecure  finding.Code = "dane.insecure"
+	CodeDANEBogus     finding.Code = "dane.bogus"
+	CodeDANEPKIXUsage finding.Code = "dane.pkix-usage"
+	CodeDANEBadParams finding.Code = "dane.bad-params"
+	CodeDANEDNSError  finding.Code = "dane.dns-error"
 )

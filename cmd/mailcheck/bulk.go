@@ -61,6 +61,7 @@ func bulkCommand(e *env) *cli.Command {
 			&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` at every domain (repeatable)"},
 			&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` of every domain (repeatable)"},
 			&cli.IntFlag{Name: "min-score", Usage: "exit 1 when a domain's score is surely below `N` (0–100), 3 when DNS failures leave it open"},
+			&cli.BoolFlag{Name: "reputation", Usage: "also look every domain's sending IPs, MX addresses and name up in DNS blocklists (off by default: thousands of queries exceed the lists' free quotas)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the records to `FILE` instead of standard output"},
 			&cli.BoolFlag{Name: "resume", Usage: "append to --output, skipping the domains it already holds"},
 			&cli.StringFlag{Name: "shard", Usage: "check only shard `I/N` (0 ≤ I < N) of the domains, by a stable hash of each name"},
@@ -201,7 +202,7 @@ func bulkFlags(c *cli.Context, e *env) (*bulkSettings, error) {
 	}
 	s.common = []mailcheck.Option{mailcheck.WithConcurrency(c.Int("concurrency")),
 		mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))), mailcheck.WithTimeout(c.Duration("timeout")),
-		mailcheck.WithSelectors(c.StringSlice("selector")...)}
+		mailcheck.WithSelectors(c.StringSlice("selector")...), mailcheck.WithReputation(c.Bool("reputation"))}
 	for _, v := range c.StringSlice("ip") {
 		ip, err := netip.ParseAddr(v)
 		if err != nil {

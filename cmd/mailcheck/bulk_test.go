@@ -70,8 +70,8 @@ func TestBulkShowsAnUnknownGradeAndTheScoreRange(t *testing.T) {
 	assert.Equal(t, 3, code, errOut.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 3)
-	assert.Regexp(t, `^example\.com +A +95 `, lines[1])
-	assert.Regexp(t, `^nodmarc\.example +\? +\d+–95 .*dmarc incomplete`, lines[2], "a failed domain is never listed as A 100")
+	assert.Regexp(t, `^example\.com +A +96 `, lines[1])
+	assert.Regexp(t, `^nodmarc\.example +\? +\d+–96 .*dmarc incomplete`, lines[2], "a failed domain is never listed as A 100")
 }
 
 func runBulkEnv(t *testing.T, e *env, args ...string) int {

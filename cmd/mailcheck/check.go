@@ -24,6 +24,7 @@ func reportFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` (repeatable)"},
 		&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` (repeatable): SPF is evaluated for it, and its reverse DNS checked"},
 		&cli.IntFlag{Name: "min-score", Usage: "exit 1 when the score is below `N` (0–100; for CI jobs that watch their domains); exit 3 when DNS failures leave it unknown whether it is"},
+		&cli.BoolFlag{Name: "no-reputation", Usage: "do not look the sending IPs, MX addresses and domain up in DNS blocklists (Spamhaus, SpamCop, ...)"},
 	}, transportFlags()...)
 }
 
@@ -60,6 +61,7 @@ func reportAction(c *cli.Context, e *env) error {
 		mailcheck.WithResolver(run.resolver),
 		mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))),
 		mailcheck.WithSelectors(c.StringSlice("selector")...),
+		mailcheck.WithReputation(!c.Bool("no-reputation")),
 	}
 	topts, err := transportOptions(c)
 	if err != nil {

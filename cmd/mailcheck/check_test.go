@@ -51,7 +51,7 @@ func TestReportJSONSchema(t *testing.T) {
 	}
 	var checks []map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(rep["checks"], &checks))
-	require.Len(t, checks, 9) // mx spf dmarc dkim mtasts tlsrpt smtp bimi dnssec
+	require.Len(t, checks, 12) // mx spf dmarc dkim mtasts tlsrpt smtp reputation dane bimi dnssec ptr
 	for _, c := range checks {
 		for _, field := range []string{"id", "status", "summary", "findings", "points"} {
 			assert.Contains(t, c, field)
@@ -114,7 +114,7 @@ func TestAnIncompleteReportShowsNoGradeAndTheScoreRange(t *testing.T) {
 	code, out, _ := runCLI(t, "--resolver", srv.Addr, "--min-score", "60", "nodmarc.example")
 	assert.Equal(t, 3, code, "the range reaches 60: whether it is below is unknown")
 	first := strings.SplitN(out, "\n", 2)[0]
-	assert.Regexp(t, `^nodmarc\.example  grade \?  score \d+–95/100$`, first)
+	assert.Regexp(t, `^nodmarc\.example  grade \?  score \d+–97/100$`, first)
 	assert.Contains(t, out, "INCOMPLETE")
 
 	code, out, _ = runCLI(t, "--resolver", srv.Addr, "--format", "json", "nodmarc.example")
@@ -128,7 +128,7 @@ func TestAnIncompleteReportShowsNoGradeAndTheScoreRange(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.Nil(t, rep.Grade, "grade is null")
 	assert.True(t, rep.Incomplete)
-	assert.Equal(t, 95, rep.ScoreMax, "no MTA-STS and no TLS-RPT: 5 points short of 100")
+	assert.Equal(t, 97, rep.ScoreMax, "no MTA-STS and no TLS-RPT: half of two of the seven MX and transport items")
 	assert.Less(t, rep.ScoreMin, rep.ScoreMax)
 
 	srv.SetFault("_dmarc.spflimit.example", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})

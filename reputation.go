@@ -1,0 +1,98 @@
+package mailcheck
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/reputation"
+)
+
+// WithReputation turns the DNS blocklist lookups (package reputation) on or off. They
+// are on by default in CheckDomain and off by default in CheckDomains and CheckStream,
+// where thousands of domains would exceed the lists' free quotas.
+func WithReputation(on bool) Option {
+	return func(c *config) { c.reputation = &on }
+}
+
+// WithBlocklists replaces reputation.DefaultLists for the blocklist lookups.
+func WithBlocklists(lists ...reputation.List) Option {
+	return func(c *config) { c.blocklists = lists }
+}
+
+func (c *config) reputationOn() bool { return c.reputation == nil || *c.reputation }
+
+// mxAddresses are the addresses mail to the domain goes to: each MX host's, or the
+// domain's own under an implicit MX. The MX answer is the shared cache's.
+func mxAddresses(ctx context.Context, r *dnscheck.Resolver, domain string) (hosts []string, addrs [][]netip.Addr) {
+	mx, err := dnscheck.CheckMX(ctx, r, domain)
+	if err != nil || mx == nil {
+		return nil, nil
+	}
+	if mx.Implicit {
+		if len(mx.ImplicitAddresses) > 0 {
+			return []string{domain}, [][]netip.Addr{mx.ImplicitAddresses}
+		}
+		return nil, nil
+	}
+	for _, h := range mx.Hosts {
+		if h.Host == "." || h.Host == "" {
+			continue
+		}
+		hosts, addrs = append(hosts, h.Host), append(addrs, h.Addresses)
+	}
+	return hosts, addrs
+}
+
+// checkReputation looks the sending IPs, the MX addresses and the domain up in the
+// blocklists; a skipped check when they are off.
+func checkReputation(ctx context.Context, cfg *config, d dnscheck.Domain) (*Check, error) {
+	if !cfg.reputationOn() {
+		return skipCheck("reputation", d, "Not checked: the blocklist lookups are off (--no-reputation, or bulk without --reputation)."), nil
+	}
+	opts := []reputation.Option{reputation.WithSendingIPs(cfg.ips...)}
+	if cfg.blocklists != nil {
+		opts = append(opts, reputation.WithLists(cfg.blocklists...))
+	}
+	hosts, addrs := mxAddresses(ctx, cfg.resolver, d.ASCII)
+	for i, h := range hosts {
+		opts = append(opts, reputation.WithMXAddresses(h, addrs[i]...))
+	}
+	res, err := reputation.Check(ctx, cfg.resolver, d.ASCII, opts...)
+	if err != nil {
+		return nil, err
+	}
+	listed, refused := res.Listed(), res.Refused()
+	summary := fmt.Sprintf("%d lookups in %d blocklists: no listing.", len(res.Results), len(res.Lists))
+	switch {
+	case len(listed) > 0:
+		summary = fmt.Sprintf("%d listing(s): %s on %s.", len(listed), listed[0].Target, listed[0].List)
+	case len(res.Failed()) > 0:
+		summary = fmt.Sprintf("%d of %d blocklist lookups failed.", len(res.Failed()), len(res.Results))
+	case len(refused) > 0:
+		summary = fmt.Sprintf("%s did not answer (%s); the other lists show no listing.", refused[0].List, refused[0].Meanings[0])
+	}
+	return newCheck("reputation", d, res.Findings, summary, res), nil
+}
+
+// checkDANE looks up the TLSA records of the MX hosts (RFC 7672) and judges them under
+// mailcheck's own DNSSEC validation. Informational: it scores nothing yet.
+func checkDANE(ctx context.Context, cfg *config, d dnscheck.Domain) (*Check, error) {
+	hosts, _ := mxAddresses(ctx, cfg.resolver, d.ASCII)
+	res := dnscheck.CheckDANE(ctx, cfg.resolver, hosts)
+	usable := 0
+	for _, h := range res.Hosts {
+		if h.Usable {
+			usable++
+		}
+	}
+	summary := "No MX host publishes TLSA records (DANE is not used)."
+	switch {
+	case len(res.Hosts) > 0 && cfg.resolver.Offline() && !cfg.resolver.CustomTrustAnchors():
+		summary = fmt.Sprintf("%d MX host(s) publish TLSA records; not judged: a zone file is not validated without --trust-anchor.", len(res.Hosts))
+	case len(res.Hosts) > 0:
+		summary = fmt.Sprintf("%d of %d MX host(s) with TLSA records have a usable, DNSSEC-secure set.", usable, len(res.Hosts))
+	}
+	return newCheck("dane", d, res.Findings, summary, res), nil
+}
