@@ -61,6 +61,8 @@ type config struct {
 	helo     string
 	receiver string
 	now      func() time.Time
+	// sequential turns prefetching off (WithSequential).
+	sequential bool
 	// Check (the audit) only.
 	selfTest []netip.Addr
 	sender   string
@@ -140,6 +142,11 @@ func CheckHost(ctx context.Context, r Resolver, ip netip.Addr, domain, sender st
 	if !ip.IsValid() {
 		e.out.Result, e.out.Problem = PermError, "no client IP address"
 		return e.out
+	}
+	if !cfg.sequential {
+		m, stop := startPrefetch(ctx, r, ip, domain)
+		defer stop()
+		e.r = m
 	}
 	res, expl := e.checkHost(ctx, domain, 0, false)
 	e.out.Result, e.out.Explanation = res, expl
