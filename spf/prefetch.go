@@ -181,7 +181,7 @@ func (p *prefetcher) record(domain string) *pnode {
 				}
 			}
 			if len(recs) == 1 {
-				rec, _ = Parse(recs[0])
+				rec = parseCached(recs[0]).rec
 			}
 		}
 		p.mu.Lock()
