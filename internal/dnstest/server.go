@@ -37,6 +37,9 @@ type Query struct {
 	Name  string // lower-case FQDN
 	Type  string // "TXT", "A", ...
 	Proto string // "udp" or "tcp"
+	// Start is when the query arrived, End when the answer was sent (zero while it is
+	// pending or when it was dropped): a benchmark's timeline of queries.
+	Start, End time.Time
 }
 
 // Server is a running in-process DNS server.
@@ -52,6 +55,7 @@ type Server struct {
 	faults  map[faultKey]Fault
 	latency time.Duration
 	log     []Query
+	gen     int // bumped by ResetLog, so a late answer does not stamp a new log
 }
 
 type faultKey struct {
@@ -154,6 +158,7 @@ func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = nil
+	s.gen++
 }
 
 // Resolver returns a fresh dnscheck.Resolver (empty cache) that asks only this server,
@@ -175,7 +180,8 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 		q := req.Question[0]
 		name := strings.ToLower(dns.Fqdn(q.Name))
 		s.mu.Lock()
-		s.log = append(s.log, Query{Name: name, Type: dns.TypeToString[q.Qtype], Proto: proto})
+		s.log = append(s.log, Query{Name: name, Type: dns.TypeToString[q.Qtype], Proto: proto, Start: time.Now()})
+		at, gen := len(s.log)-1, s.gen
 		f, ok := s.faults[faultKey{name, q.Qtype}]
 		if !ok {
 			f = s.faults[faultKey{name, 0}]
@@ -208,6 +214,11 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 		if proto == "udp" {
 			resp.Truncate(udpSize(req)) // RFC 6891 §7: honour the client's buffer size
 		}
+		s.mu.Lock()
+		if s.gen == gen && at < len(s.log) {
+			s.log[at].End = time.Now()
+		}
+		s.mu.Unlock()
 		w.WriteMsg(resp)
 	}
 }
