@@ -93,14 +93,14 @@ func BenchmarkCheckDomainRealistic(b *testing.B) {
 	const rtt = 20 * time.Millisecond
 	srv.SetLatency(rtt)
 	var sent, distinct int
-	var log []dnstest.Query
+	var log []dnstest.Timed
 	for b.Loop() {
 		srv.ResetLog()
 		rep, err := mailcheck.CheckDomain(context.Background(), "shop.example", mailcheck.WithResolver(srv.Resolver(b)))
 		require.NoError(b, err)
 		require.False(b, rep.Incomplete)
 		require.Equal(b, mailcheck.Grade("A"), rep.Grade)
-		log = srv.Log()
+		log = srv.Timeline()
 		seen := map[string]bool{}
 		for _, q := range log {
 			seen[q.Type+" "+q.Name] = true
@@ -119,12 +119,12 @@ func BenchmarkCheckDomainRealistic(b *testing.B) {
 
 // printTimeline writes one line per query: start and end in ms from the first query,
 // the wave it started in, and the question.
-func printTimeline(b *testing.B, log []dnstest.Query, rtt time.Duration) {
+func printTimeline(b *testing.B, log []dnstest.Timed, rtt time.Duration) {
 	b.Helper()
 	if len(log) == 0 {
 		return
 	}
-	slices.SortStableFunc(log, func(x, y dnstest.Query) int { return x.Start.Compare(y.Start) })
+	slices.SortStableFunc(log, func(x, y dnstest.Timed) int { return x.Start.Compare(y.Start) })
 	t0 := log[0].Start
 	var w strings.Builder
 	fmt.Fprintf(&w, "timeline (%d queries, RTT %v):\n  start    end  wave  question\n", len(log), rtt)

@@ -37,8 +37,12 @@ type Query struct {
 	Name  string // lower-case FQDN
 	Type  string // "TXT", "A", ...
 	Proto string // "udp" or "tcp"
-	// Start is when the query arrived, End when the answer was sent (zero while it is
-	// pending or when it was dropped): a benchmark's timeline of queries.
+}
+
+// Timed is a logged question with its timing: Start is when it arrived, End when the
+// answer was sent (zero while pending, or when it was dropped). A benchmark's timeline.
+type Timed struct {
+	Query
 	Start, End time.Time
 }
 
@@ -54,7 +58,7 @@ type Server struct {
 	mu      sync.Mutex
 	faults  map[faultKey]Fault
 	latency time.Duration
-	log     []Query
+	log     []Timed
 	gen     int // bumped by ResetLog, so a late answer does not stamp a new log
 }
 
@@ -138,7 +142,18 @@ func (s *Server) SetLatency(d time.Duration) {
 func (s *Server) Log() []Query {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Query(nil), s.log...)
+	out := make([]Query, len(s.log))
+	for i, t := range s.log {
+		out[i] = t.Query
+	}
+	return out
+}
+
+// Timeline returns the queries received so far with their arrival and answer times.
+func (s *Server) Timeline() []Timed {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Timed(nil), s.log...)
 }
 
 // Count returns how many queries for name and type ("" for any type) arrived.
@@ -180,7 +195,7 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 		q := req.Question[0]
 		name := strings.ToLower(dns.Fqdn(q.Name))
 		s.mu.Lock()
-		s.log = append(s.log, Query{Name: name, Type: dns.TypeToString[q.Qtype], Proto: proto, Start: time.Now()})
+		s.log = append(s.log, Timed{Query: Query{Name: name, Type: dns.TypeToString[q.Qtype], Proto: proto}, Start: time.Now()})
 		at, gen := len(s.log)-1, s.gen
 		f, ok := s.faults[faultKey{name, q.Qtype}]
 		if !ok {
