@@ -108,12 +108,16 @@ func (m *memo) LookupAddr(ctx context.Context, addr string) ([]string, error) {
 	return e.names, e.err
 }
 
+// sharingResolver is implemented by a resolver that already does what memo does
+// (dnscheck.Resolver): identical concurrent questions share one query, answers are kept.
+type sharingResolver interface{ SharesQueries() bool }
+
 // prefetcher walks the known part of the record tree in evaluation order and starts
 // the lookups the evaluation will (probably) need, each as soon as its name is known.
 type prefetcher struct {
 	ctx     context.Context
-	m       *memo
-	network string // "ip4" or "ip6": what a and mx hosts are asked for
+	m       Resolver // the memo, or the resolver itself when it shares queries
+	network string   // "ip4" or "ip6": what a and mx hosts are asked for
 
 	mu       sync.Mutex
 	root     *pnode
@@ -143,9 +147,12 @@ type pterm struct {
 }
 
 // startPrefetch starts fetching domain's tree; stop ends it once the evaluation is done.
-func startPrefetch(ctx context.Context, r Resolver, ip netip.Addr, domain string) (*memo, func()) {
+func startPrefetch(ctx context.Context, r Resolver, ip netip.Addr, domain string) (Resolver, func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &prefetcher{ctx: ctx, m: newMemo(r), network: "ip6"}
+	p := &prefetcher{ctx: ctx, m: r, network: "ip6"}
+	if s, ok := r.(sharingResolver); !ok || !s.SharesQueries() {
+		p.m = newMemo(r)
+	}
 	if ip.Is4() {
 		p.network = "ip4"
 	}
