@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"sync"
 
 	"github.com/mailcheck/mailcheck/internal/dnsfail"
 	"github.com/mailcheck/mailcheck/internal/finding"
@@ -739,6 +741,7 @@ func (c *checker) destinations(ctx context.Context, r Resolver, o Outcome) []Des
 	auth := map[string]Destination{}
 	mail := map[string]MailState{}
 	policyOrg := OrganizationalDomain(o.PolicyDomain)
+	r = prefetchDestinations(ctx, r, o, policyOrg)
 	for _, group := range []struct {
 		tag  string
 		uris []URI
@@ -924,4 +927,71 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// destAnswers holds the answers the destination checks read, fetched concurrently:
+// each destination's authorization record and MX set depend only on the DMARC record,
+// so they are asked at once instead of one destination after another. The checks then
+// run in order, as before, and read these answers; anything else (the address lookup
+// of a host without MX) goes to the resolver.
+type destAnswers struct {
+	Resolver
+	txt map[string]txtAnswer
+	mx  map[string]mxAnswer
+}
+
+type mxAnswer struct {
+	mxs []*net.MX
+	err error
+}
+
+func (d *destAnswers) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	if a, ok := d.txt[name]; ok {
+		return a.records, a.err
+	}
+	return d.Resolver.LookupTXT(ctx, name)
+}
+
+func (d *destAnswers) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	if a, ok := d.mx[name]; ok {
+		return a.mxs, a.err
+	}
+	return d.Resolver.LookupMX(ctx, name)
+}
+
+// prefetchDestinations asks, concurrently, exactly the authorization and MX questions
+// that destinations will ask.
+func prefetchDestinations(ctx context.Context, r Resolver, o Outcome, policyOrg string) Resolver {
+	d := &destAnswers{Resolver: r, txt: map[string]txtAnswer{}, mx: map[string]mxAnswer{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, u := range append(append([]URI(nil), o.Record.AggregateURIs...), o.Record.FailureURIs...) {
+		if u.Host == "" {
+			continue
+		}
+		mu.Lock() // the map is written by the lookups already started
+		if name := o.PolicyDomain + "._report._dmarc." + u.Host; OrganizationalDomain(u.Host) != policyOrg {
+			if _, ok := d.txt[name]; !ok {
+				d.txt[name] = txtAnswer{}
+				wg.Go(func() {
+					recs, err := r.LookupTXT(ctx, name)
+					mu.Lock()
+					d.txt[name] = txtAnswer{recs, err}
+					mu.Unlock()
+				})
+			}
+		}
+		if _, ok := d.mx[u.Host]; !ok && u.Scheme == "mailto" {
+			d.mx[u.Host] = mxAnswer{}
+			wg.Go(func() {
+				mxs, err := r.LookupMX(ctx, u.Host)
+				mu.Lock()
+				d.mx[u.Host] = mxAnswer{mxs, err}
+				mu.Unlock()
+			})
+		}
+		mu.Unlock()
+	}
+	wg.Wait()
+	return d
 }

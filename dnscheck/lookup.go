@@ -60,6 +60,12 @@ func (r *Resolver) lookup(ctx context.Context, name string, qtype uint16) ([]dns
 // the *net.DNSError that says why there are none: not found (NXDOMAIN, NODATA) or a
 // failure (SERVFAIL, REFUSED, another rcode, a CNAME loop or an over-long chain).
 func (a *Answer) dnsError(name string) *net.DNSError {
+	// The common case, records of the asked type, allocates nothing.
+	if a.Rcode == dns.RcodeSuccess && len(a.Records) > 0 {
+		if _, _, bad := a.chase(); bad == nil && len(a.Final()) > 0 {
+			return nil
+		}
+	}
 	de := &net.DNSError{Name: name, Server: a.Server}
 	switch a.Rcode {
 	case dns.RcodeSuccess:

@@ -334,6 +334,12 @@ func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answe
 	}
 }
 
+// SharesQueries reports that identical concurrent questions share one query and that
+// answers are kept: a caller that asks the same question from several goroutines (spf's
+// check_host() prefetch) needs no memo of its own, and a warm answer never waits on
+// another goroutine.
+func (r *Resolver) SharesQueries() bool { return true }
+
 func (r *Resolver) fromCache(key cacheKey) (cached, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,6 +62,8 @@ type config struct {
 	helo     string
 	receiver string
 	now      func() time.Time
+	// sequential turns prefetching off (WithSequential).
+	sequential bool
 	// Check (the audit) only.
 	selfTest []netip.Addr
 	sender   string
@@ -136,10 +139,16 @@ func CheckHost(ctx context.Context, r Resolver, ip netip.Addr, domain, sender st
 	ip = ip.Unmap().WithZone("")
 	local, senderDomain := splitSender(sender, domain)
 	e := &evaluator{r: r, ip: ip, cfg: cfg, local: local, senderDomain: senderDomain}
-	e.out = &Outcome{Domain: domain, Sender: local + "@" + senderDomain, IP: ip}
+	// Most evaluations take a few steps: one allocation instead of several regrowths.
+	e.out = &Outcome{Domain: domain, Sender: local + "@" + senderDomain, IP: ip, Trace: make([]Step, 0, 8)}
 	if !ip.IsValid() {
 		e.out.Result, e.out.Problem = PermError, "no client IP address"
 		return e.out
+	}
+	if !cfg.sequential {
+		m, stop := startPrefetch(ctx, r, ip, domain)
+		defer stop()
+		e.r = m
 	}
 	res, expl := e.checkHost(ctx, domain, 0, false)
 	e.out.Result, e.out.Explanation = res, expl
@@ -189,8 +198,8 @@ type fault struct {
 	msg    string
 }
 
-func (e *evaluator) step(domain string, depth int, t Term, match bool, res Result, detail string) {
-	e.out.Trace = append(e.out.Trace, Step{Domain: domain, Depth: depth, Term: t.String(), Match: match, Result: res, Detail: detail})
+func (e *evaluator) step(domain string, depth int, term string, match bool, res Result, detail string) {
+	e.out.Trace = append(e.out.Trace, Step{Domain: domain, Depth: depth, Term: term, Match: match, Result: res, Detail: detail})
 }
 
 func (e *evaluator) fail(res Result, format string, args ...any) *fault {
@@ -214,7 +223,7 @@ func (e *evaluator) checkHost(ctx context.Context, domain string, depth int, inI
 	// A final dot only marks the name as fully qualified: it is not an empty label
 	// for the %{d} transformers (RFC 7208 §4.3, §7.3).
 	domain = strings.TrimSuffix(domain, ".")
-	rec, f, found := e.fetch(ctx, domain)
+	pr, f, found := e.fetch(ctx, domain)
 	if f != nil {
 		return f.result, ""
 	}
@@ -224,14 +233,15 @@ func (e *evaluator) checkHost(ctx context.Context, domain string, depth int, inI
 		}
 		return None, ""
 	}
+	rec := pr.rec
 	env := e.env(domain)
-	for _, t := range rec.Terms {
+	for ti, t := range rec.Terms {
 		if t.IsModifier() {
 			continue
 		}
 		// The step goes in before an include's nested steps and is filled in after.
 		i := len(e.out.Trace)
-		e.step(domain, depth, t, false, "", "")
+		e.step(domain, depth, pr.terms[ti], false, "", "")
 		match, res, detail, f := e.mechanism(ctx, env, t, depth)
 		st := &e.out.Trace[i]
 		if f != nil {
@@ -255,15 +265,15 @@ func (e *evaluator) checkHost(ctx context.Context, domain string, depth int, inI
 		return Neutral, "" // RFC 7208 §4.7: the default result
 	}
 	if f := e.count(); f != nil {
-		e.step(domain, depth, red, false, f.result, f.msg)
+		e.step(domain, depth, red.String(), false, f.result, f.msg)
 		return f.result, ""
 	}
 	target, err := e.target(ctx, env, red.Domain)
 	if err != nil {
-		e.step(domain, depth, red, false, PermError, err.Error())
+		e.step(domain, depth, red.String(), false, PermError, err.Error())
 		return e.fail(PermError, "redirect in %s: %v", domain, err).result, ""
 	}
-	e.step(domain, depth, red, false, "", "redirect to "+target)
+	e.step(domain, depth, red.String(), false, "", "redirect to "+target)
 	res, expl := e.checkHost(ctx, target, depth+1, inInclude)
 	if res == None {
 		// RFC 7208 §6.1: a redirect target without a record is a permerror.
@@ -273,7 +283,7 @@ func (e *evaluator) checkHost(ctx context.Context, domain string, depth int, inI
 }
 
 // fetch looks up and selects the SPF record of domain (RFC 7208 §4.4, §4.5).
-func (e *evaluator) fetch(ctx context.Context, domain string) (*Record, *fault, bool) {
+func (e *evaluator) fetch(ctx context.Context, domain string) (*parsed, *fault, bool) {
 	if err := ctx.Err(); err != nil {
 		return nil, e.fail(TempError, "time limit reached before looking up %s: %v", domain, err), false
 	}
@@ -299,12 +309,55 @@ func (e *evaluator) fetch(ctx context.Context, domain string) (*Record, *fault, 
 		// RFC 7208 §4.5: more than one record is a permerror.
 		return nil, e.fail(PermError, "%s has %d SPF records", domain, len(recs)), false
 	}
-	rec, err := Parse(recs[0])
-	if err != nil {
+	pr := parseCached(recs[0])
+	if pr.err != nil {
 		// RFC 7208 §4.6: a syntax error anywhere makes the whole record a permerror.
-		return nil, e.fail(PermError, "the record of %s: %s", domain, strings.TrimPrefix(err.Error(), "spf: ")), false
+		return nil, e.fail(PermError, "the record of %s: %s", domain, strings.TrimPrefix(pr.err.Error(), "spf: ")), false
 	}
-	return rec, nil, true
+	return pr, nil, true
+}
+
+// parsed is a record as evaluations use it: parsed once per distinct text and kept, with
+// each term's written form for the trace. Receivers see the same few provider records
+// over and over; parsing them again for every message was the largest cost of a
+// warm-cache evaluation.
+type parsed struct {
+	rec   *Record
+	terms []string // rec.Terms[i].String()
+	err   error
+}
+
+// maxParsed bounds the cache of parsed records; when full it starts afresh.
+const maxParsed = 4096
+
+var parsedCache struct {
+	sync.Mutex
+	m map[string]*parsed
+}
+
+// parseCached parses an SPF record text, or returns the earlier parse of the same text.
+// The Record is shared and must not be changed.
+func parseCached(text string) *parsed {
+	parsedCache.Lock()
+	pr, ok := parsedCache.m[text]
+	parsedCache.Unlock()
+	if ok {
+		return pr
+	}
+	pr = &parsed{}
+	if pr.rec, pr.err = Parse(text); pr.err == nil {
+		pr.terms = make([]string, len(pr.rec.Terms))
+		for i, t := range pr.rec.Terms {
+			pr.terms[i] = t.String()
+		}
+	}
+	parsedCache.Lock()
+	if parsedCache.m == nil || len(parsedCache.m) >= maxParsed {
+		parsedCache.m = make(map[string]*parsed)
+	}
+	parsedCache.m[text] = pr
+	parsedCache.Unlock()
+	return pr
 }
 
 // count charges one DNS-querying term against RFC 7208 §4.6.4's limit of 10.
@@ -618,7 +671,16 @@ func validTarget(name string) error {
 	if len(name) > 253 {
 		return errors.New("longer than 253 characters")
 	}
-	for _, l := range strings.Split(name, ".") {
+	for rest := name; rest != ""; {
+		l := rest
+		if i := strings.IndexByte(rest, '.'); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+			if rest == "" {
+				return errors.New("empty label") // "a..": the name ended in two dots
+			}
+		} else {
+			rest = ""
+		}
 		if l == "" {
 			return errors.New("empty label")
 		}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ type scenario struct {
 	cases       []suiteCase
 	zone        *dnscheck.Zone
 	drops       map[string][]uint16 // name -> types answered normally (all else dropped)
+	literals    string              // the zone data as text, lower case
 }
 
 func TestConformanceRFC7208(t *testing.T) {
@@ -173,6 +175,9 @@ func readScenario(t *testing.T, n *yaml.Node) scenario {
 		sc.cases = append(sc.cases, c)
 	}
 	sc.zone = buildZone(t, mapping(top["zonedata"]), sc.drops)
+	text, err := yaml.Marshal(top["zonedata"])
+	require.NoError(t, err)
+	sc.literals = strings.ToLower(string(text))
 	return sc
 }
 
@@ -284,4 +289,79 @@ func presentation(name string) string {
 		b.WriteByte(name[i])
 	}
 	return b.String()
+}
+
+// The prefetching evaluation is the sequential one with its lookups started early: on
+// every case of the suite both give the same result, explanation, problem, trace and
+// counts, and every query that only the prefetching one sends names a domain written
+// literally in the zone data (never a macro expansion).
+var elapsed = regexp.MustCompile(`[0-9.]+m?s\b`)
+
+func TestPrefetchingMatchesSequentialEvaluation(t *testing.T) {
+	path := suitePath(t)
+	if path == "" {
+		t.Skip("SPF conformance suite not found: set MAILCHECK_SPF_SUITE or place shared/conformance/spf/rfc7208-tests.yml beside the checkout")
+	}
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	cases, extra := 0, 0
+	for _, sc := range readSuite(t, f) {
+		srv := dnstest.Start(t, sc.zone)
+		for name, keep := range sc.drops {
+			srv.SetFault(name, 0, dnstest.Fault{Drop: true})
+			for _, typ := range keep {
+				srv.SetFault(name, typ, dnstest.Fault{})
+			}
+		}
+		for _, c := range sc.cases {
+			cases++
+			t.Run(sc.description+"/"+c.name, func(t *testing.T) {
+				run := func(plain bool, opts ...spf.Option) (*spf.Outcome, map[string]bool) {
+					dr, err := dnscheck.New(dnscheck.Options{Servers: []string{srv.Addr}, Timeout: 400 * time.Millisecond, Attempts: 2})
+					require.NoError(t, err)
+					var r spf.Resolver = dr
+					if plain {
+						// Hide dnscheck's shared queries, as *net.Resolver has none:
+						// the evaluation then reads through its own memo.
+						r = struct{ spf.Resolver }{dr}
+					}
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					srv.ResetLog()
+					opts = append(opts, spf.WithReceiver("receiver.example.org"), spf.WithNow(func() time.Time { return time.Unix(1e9, 0) }))
+					out := spf.Verify(ctx, r, netip.MustParseAddr(c.host), c.mailfrom, c.helo, opts...)
+					// A timeout's message says how long it waited: not part of the outcome.
+					out.Problem = elapsed.ReplaceAllString(out.Problem, "Nms")
+					for i := range out.Trace {
+						out.Trace[i].Detail = elapsed.ReplaceAllString(out.Trace[i].Detail, "Nms")
+					}
+					sent := map[string]bool{}
+					for _, q := range srv.Log() {
+						sent[q.Type+" "+q.Name] = true
+					}
+					return out, sent
+				}
+				seq, seqSent := run(false, spf.WithSequential())
+				for _, plain := range []bool{false, true} {
+					pre, preSent := run(plain)
+					assert.Equal(t, seq.Result, pre.Result)
+					assert.Equal(t, seq.Explanation, pre.Explanation)
+					assert.Equal(t, seq.Problem, pre.Problem)
+					assert.Equal(t, seq.Lookups, pre.Lookups, "lookups")
+					assert.Equal(t, seq.VoidLookups, pre.VoidLookups, "void lookups")
+					assert.Equal(t, seq.Trace, pre.Trace)
+					for q := range preSent {
+						if seqSent[q] {
+							continue
+						}
+						extra++
+						name := strings.TrimSuffix(q[strings.IndexByte(q, ' ')+1:], ".")
+						assert.Contains(t, sc.literals, name, "prefetched %s is not a literal name of the zone", q)
+					}
+				}
+			})
+		}
+	}
+	t.Logf("%d cases, each prefetched through dnscheck and through a memo; %d queries sent ahead that the sequential evaluation did not need", cases, extra)
 }

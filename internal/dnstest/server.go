@@ -39,6 +39,13 @@ type Query struct {
 	Proto string // "udp" or "tcp"
 }
 
+// Timed is a logged question with its timing: Start is when it arrived, End when the
+// answer was sent (zero while pending, or when it was dropped). A benchmark's timeline.
+type Timed struct {
+	Query
+	Start, End time.Time
+}
+
 // Server is a running in-process DNS server.
 type Server struct {
 	// Addr is 127.0.0.1:port, for both UDP and TCP.
@@ -51,7 +58,8 @@ type Server struct {
 	mu      sync.Mutex
 	faults  map[faultKey]Fault
 	latency time.Duration
-	log     []Query
+	log     []Timed
+	gen     int // bumped by ResetLog, so a late answer does not stamp a new log
 }
 
 type faultKey struct {
@@ -134,7 +142,18 @@ func (s *Server) SetLatency(d time.Duration) {
 func (s *Server) Log() []Query {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Query(nil), s.log...)
+	out := make([]Query, len(s.log))
+	for i, t := range s.log {
+		out[i] = t.Query
+	}
+	return out
+}
+
+// Timeline returns the queries received so far with their arrival and answer times.
+func (s *Server) Timeline() []Timed {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Timed(nil), s.log...)
 }
 
 // Count returns how many queries for name and type ("" for any type) arrived.
@@ -154,6 +173,7 @@ func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = nil
+	s.gen++
 }
 
 // Resolver returns a fresh dnscheck.Resolver (empty cache) that asks only this server,
@@ -175,7 +195,8 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 		q := req.Question[0]
 		name := strings.ToLower(dns.Fqdn(q.Name))
 		s.mu.Lock()
-		s.log = append(s.log, Query{Name: name, Type: dns.TypeToString[q.Qtype], Proto: proto})
+		s.log = append(s.log, Timed{Query: Query{Name: name, Type: dns.TypeToString[q.Qtype], Proto: proto}, Start: time.Now()})
+		at, gen := len(s.log)-1, s.gen
 		f, ok := s.faults[faultKey{name, q.Qtype}]
 		if !ok {
 			f = s.faults[faultKey{name, 0}]
@@ -208,6 +229,11 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 		if proto == "udp" {
 			resp.Truncate(udpSize(req)) // RFC 6891 §7: honour the client's buffer size
 		}
+		s.mu.Lock()
+		if s.gen == gen && at < len(s.log) {
+			s.log[at].End = time.Now()
+		}
+		s.mu.Unlock()
 		w.WriteMsg(resp)
 	}
 }
