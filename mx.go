@@ -17,7 +17,7 @@ func CheckMX(ctx context.Context, domain string, opts ...Option) (*Check, error)
 		return nil, err
 	}
 	defer cancel()
-	res, err := dnscheck.CheckMX(ctx, cfg.resolver, d.ASCII)
+	res, err := dnscheck.MX(ctx, cfg.resolver, d.ASCII)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (c *config) reputationOn() bool { return c.reputation == nil || *c.reputati
 // mxAddresses are the addresses mail to the domain goes to: each MX host's, or the
 // domain's own under an implicit MX. The MX answer is the shared cache's.
 func mxAddresses(ctx context.Context, r *dnscheck.Resolver, domain string) (hosts []string, addrs [][]netip.Addr) {
-	mx, err := dnscheck.CheckMX(ctx, r, domain)
+	mx, err := dnscheck.MX(ctx, r, domain)
 	if err != nil || mx == nil {
 		return nil, nil
 	}
@@ -80,7 +80,7 @@ func checkReputation(ctx context.Context, cfg *config, d dnscheck.Domain) (*Chec
 // mailcheck's own DNSSEC validation. Informational: it scores nothing yet.
 func checkDANE(ctx context.Context, cfg *config, d dnscheck.Domain) (*Check, error) {
 	hosts, _ := mxAddresses(ctx, cfg.resolver, d.ASCII)
-	res := dnscheck.CheckDANE(ctx, cfg.resolver, hosts)
+	res := dnscheck.DANE(ctx, cfg.resolver, hosts)
 	usable := 0
 	for _, h := range res.Hosts {
 		if h.Usable {

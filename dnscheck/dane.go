@@ -49,15 +49,15 @@ type DANEHost struct {
 	Usable bool `json:"usable"`
 }
 
-// DANEReport is the outcome of CheckDANE.
+// DANEReport is the outcome of DANE.
 type DANEReport struct {
 	Hosts    []DANEHost        `json:"hosts"`
 	Findings []finding.Finding `json:"-"`
 }
 
-// CheckDANE looks up and judges the TLSA records of each MX host (targets as in the
+// DANE looks up and judges the TLSA records of each MX host (targets as in the
 // MX records; "." is skipped), concurrently.
-func CheckDANE(ctx context.Context, r *Resolver, hosts []string) *DANEReport {
+func DANE(ctx context.Context, r *Resolver, hosts []string) *DANEReport {
 	rep := &DANEReport{Hosts: []DANEHost{}}
 	results := make([]*DANEHost, len(hosts))
 	found := make([][]finding.Finding, len(hosts))

@@ -82,7 +82,7 @@ func TestDANE(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, r := daneWorld(t)
-			rep := dnscheck.CheckDANE(context.Background(), r, []string{tt.host + "."})
+			rep := dnscheck.DANE(context.Background(), r, []string{tt.host + "."})
 			var codes []finding.Code
 			for _, f := range rep.Findings {
 				codes = append(codes, f.Code)
@@ -103,7 +103,7 @@ func TestDANE(t *testing.T) {
 func TestDANELookupFailureIsUnknown(t *testing.T) {
 	srv, r := daneWorld(t)
 	srv.SetFault("_25._tcp.fail.good.com", dns.TypeTLSA, dnstest.Fault{Rcode: dns.RcodeServerFailure})
-	rep := dnscheck.CheckDANE(context.Background(), r, []string{"fail.good.com."})
+	rep := dnscheck.DANE(context.Background(), r, []string{"fail.good.com."})
 	require.Len(t, rep.Findings, 1)
 	assert.Equal(t, dnscheck.CodeDANEDNSError, rep.Findings[0].Code)
 	assert.True(t, rep.Findings[0].Incomplete)

@@ -31,7 +31,7 @@ func mxFix(action finding.FixAction, domain, replaces, value string) finding.Fix
 	return finding.FixRecord{Action: action, Name: domain, Type: "MX", Replaces: replaces, Value: value}
 }
 
-// MXReport is the outcome of CheckMX.
+// MXReport is the outcome of MX.
 type MXReport struct {
 	Domain string   `json:"domain"`
 	Hosts  []MXHost `json:"hosts"`
@@ -47,9 +47,9 @@ type MXReport struct {
 	Findings []finding.Finding `json:"-"`
 }
 
-// CheckMX looks up the domain's MX set and each target's addresses and judges them.
+// MX looks up the domain's MX set and each target's addresses and judges them.
 // The error is only for a bad argument; DNS failures are mx.dns-error findings.
-func CheckMX(ctx context.Context, r *Resolver, domain string) (*MXReport, error) {
+func MX(ctx context.Context, r *Resolver, domain string) (*MXReport, error) {
 	d, err := NormalizeDomain(domain)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ nothing.test.   IN TXT "no mail here"
 broken.test.    IN MX 10 mx1.good.test.
 `
 
-func TestCheckMXFindings(t *testing.T) {
+func TestMXFindings(t *testing.T) {
 	tests := []struct {
 		name, domain string
 		codes        []string
@@ -68,7 +68,7 @@ func TestCheckMXFindings(t *testing.T) {
 			srv.SetFault("silent.test", dns.TypeMX, dnstest.Fault{Drop: true})
 			srv.SetFault("implicitfail.test", dns.TypeA, dnstest.Fault{Rcode: dns.RcodeServerFailure})
 			srv.SetFault("mx.targetfail.test", 0, dnstest.Fault{Rcode: dns.RcodeRefused})
-			res, err := dnscheck.CheckMX(context.Background(), srv.Resolver(t), tc.domain)
+			res, err := dnscheck.MX(context.Background(), srv.Resolver(t), tc.domain)
 			require.NoError(t, err)
 			var codes []string
 			for _, f := range res.Findings {
@@ -87,35 +87,35 @@ func TestCheckMXFindings(t *testing.T) {
 	}
 }
 
-func TestCheckMXFacts(t *testing.T) {
+func TestMXFacts(t *testing.T) {
 	r := dnscheck.NewZoneResolver(dnstest.Zone(t, mxZone))
 	ctx := context.Background()
 
-	res, err := dnscheck.CheckMX(ctx, r, "good.test")
+	res, err := dnscheck.MX(ctx, r, "good.test")
 	require.NoError(t, err)
 	require.Len(t, res.Hosts, 2)
 	assert.Equal(t, "mx1.good.test.", res.Hosts[0].Host)
 	assert.Equal(t, "198.51.99.1", res.Hosts[0].Addresses[0].String())
 	assert.Equal(t, "2a00:1450::1", res.Hosts[1].Addresses[0].String())
 
-	res, err = dnscheck.CheckMX(ctx, r, "cname.test")
+	res, err = dnscheck.MX(ctx, r, "cname.test")
 	require.NoError(t, err)
 	assert.Equal(t, "mx1.good.test.", res.Hosts[0].CNAME)
 
-	res, err = dnscheck.CheckMX(ctx, r, "implicit.test")
+	res, err = dnscheck.MX(ctx, r, "implicit.test")
 	require.NoError(t, err)
 	assert.True(t, res.Implicit)
 	assert.Equal(t, "198.51.99.7", res.ImplicitAddresses[0].String())
 	assert.Equal(t, "warning", string(res.Findings[0].Severity))
 
-	res, err = dnscheck.CheckMX(ctx, r, "nothing.test")
+	res, err = dnscheck.MX(ctx, r, "nothing.test")
 	require.NoError(t, err)
 	assert.Equal(t, "error", string(res.Findings[0].Severity), "no MX and no address means no mail at all")
 
-	res, err = dnscheck.CheckMX(ctx, r, "null.test")
+	res, err = dnscheck.MX(ctx, r, "null.test")
 	require.NoError(t, err)
 	assert.True(t, res.Null)
 
-	_, err = dnscheck.CheckMX(ctx, r, "not a domain")
+	_, err = dnscheck.MX(ctx, r, "not a domain")
 	assert.ErrorIs(t, err, dnscheck.ErrInvalidDomain)
 }

@@ -59,7 +59,7 @@ func TestMXFixes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			before, err := CheckMX(ctx, NewZoneResolver(z), tc.domain)
+			before, err := MX(ctx, NewZoneResolver(z), tc.domain)
 			require.NoError(t, err)
 			f := mxFinding(before.Findings, tc.code)
 			require.NotNil(t, f, "findings: %v", before.Findings)
@@ -70,7 +70,7 @@ func TestMXFixes(t *testing.T) {
 			}
 			fixed, err := z.ApplyFixRecords(f.FixRecords)
 			require.NoError(t, err)
-			after, err := CheckMX(ctx, NewZoneResolver(fixed), tc.domain)
+			after, err := MX(ctx, NewZoneResolver(fixed), tc.domain)
 			require.NoError(t, err)
 			assert.Nil(t, mxFinding(after.Findings, tc.code), "the finding is gone")
 			had := map[finding.Code]bool{}

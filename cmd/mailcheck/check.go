@@ -18,7 +18,7 @@ import (
 // reportFlags are the flags of the full report, on the app (for `mailcheck DOMAIN`)
 // and on the `check` command.
 func reportFlags() []cli.Flag {
-	return append([]cli.Flag{
+	flags := append([]cli.Flag{
 		&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault),
 			Usage: "what to expect (`PROFILE`): default, bulk-sender (Gmail/Yahoo/Microsoft sender rules as a checklist) or parked (sends no mail)"},
 		&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` (repeatable)"},
@@ -26,6 +26,22 @@ func reportFlags() []cli.Flag {
 		&cli.IntFlag{Name: "min-score", Usage: "exit 1 when the score is below `N` (0–100; for CI jobs that watch their domains); exit 3 when DNS failures leave it unknown whether it is"},
 		&cli.BoolFlag{Name: "no-reputation", Usage: "do not look the sending IPs, MX addresses and domain up in DNS blocklists (Spamhaus, SpamCop, ...)"},
 	}, transportFlags()...)
+	// In the app's help these stand apart from the flags every command takes: they
+	// belong to the full report (`mailcheck DOMAIN`), and only check also takes them.
+	const category = "The full report (mailcheck DOMAIN, mailcheck check DOMAIN)"
+	for _, f := range flags {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.Category = category
+		case *cli.StringSliceFlag:
+			f.Category = category
+		case *cli.IntFlag:
+			f.Category = category
+		case *cli.BoolFlag:
+			f.Category = category
+		}
+	}
+	return flags
 }
 
 const reportDescription = "Runs the MX, SPF, DMARC, DKIM and transport (MTA-STS, TLS-RPT, BIMI; the STARTTLS\n" +

@@ -95,3 +95,13 @@ func TestMistakesThatUsedToConfuseGetASentence(t *testing.T) {
 		})
 	}
 }
+
+func TestHelpKeepsTheReportsFlagsApartFromTheGlobalOnes(t *testing.T) {
+	_, out, _ := runCLI(t, "--help")
+	global, report, found := strings.Cut(out, "The full report (mailcheck DOMAIN")
+	require.True(t, found, out)
+	assert.Contains(t, global, "--zone")
+	assert.NotContains(t, global, "--profile", "a report flag is not listed as global")
+	assert.Contains(t, report, "--profile")
+	assert.Contains(t, report, "--min-score")
+}
