@@ -98,7 +98,9 @@ func TestMistakesThatUsedToConfuseGetASentence(t *testing.T) {
 
 func TestHelpKeepsTheReportsFlagsApartFromTheGlobalOnes(t *testing.T) {
 	_, out, _ := runCLI(t, "--help")
-	global, report, found := strings.Cut(out, "The full report (mailcheck DOMAIN")
+	_, options, ok := strings.Cut(out, "GLOBAL OPTIONS:")
+	require.True(t, ok, out)
+	global, report, found := strings.Cut(options, "The full report (mailcheck DOMAIN")
 	require.True(t, found, out)
 	assert.Contains(t, global, "--zone")
 	assert.NotContains(t, global, "--profile", "a report flag is not listed as global")
