@@ -27,9 +27,6 @@ type Fault struct {
 	Drop bool
 	// Truncate answers UDP queries with the TC bit and no records, forcing TCP.
 	Truncate bool
-	// Authenticated sets the AD bit on the answer, as a validating resolver does for
-	// a name whose DNSSEC chain it verified (RFC 4035 §3.2.3).
-	Authenticated bool
 }
 
 // Query is one logged question.
@@ -221,7 +218,6 @@ func (s *Server) serve(proto string) func(dns.ResponseWriter, *dns.Msg) {
 			resp.Truncated = true
 		default:
 			resp = s.zone.Answer(req)
-			resp.AuthenticatedData = f.Authenticated
 		}
 		if opt := req.IsEdns0(); opt != nil {
 			resp.SetEdns0(opt.UDPSize(), opt.Do()) // RFC 3225 §3: the DO bit is echoed
