@@ -80,7 +80,7 @@ func checkReputation(ctx context.Context, cfg *config, d dnscheck.Domain) (*Chec
 // mailcheck's own DNSSEC validation. Informational: it scores nothing yet.
 func checkDANE(ctx context.Context, cfg *config, d dnscheck.Domain) (*Check, error) {
 	hosts, _ := mxAddresses(ctx, cfg.resolver, d.ASCII)
-	res := dnscheck.DANE(ctx, cfg.resolver, hosts)
+	res := dnscheck.DANE(ctx, cfg.resolver, d.ASCII, hosts)
 	usable := 0
 	for _, h := range res.Hosts {
 		if h.Usable {

@@ -18,9 +18,12 @@ const (
 
 	CodeDNSSECBogus finding.Code = "dnssec.bogus"
 
-	CodeDANEInsecure  finding.Code = "dane.insecure"
-	CodeDANEBogus     finding.Code = "dane.bogus"
-	CodeDANEPKIXUsage finding.Code = "dane.pkix-usage"
-	CodeDANEBadParams finding.Code = "dane.bad-params"
-	CodeDANEDNSError  finding.Code = "dane.dns-error"
+	CodeDANEInsecure   finding.Code = "dane.insecure"
+	CodeDANEBogus      finding.Code = "dane.bogus"
+	CodeDANEPKIXUsage  finding.Code = "dane.pkix-usage"
+	CodeDANEBadParams  finding.Code = "dane.bad-params"
+	CodeDANEDNSError   finding.Code = "dane.dns-error"
+	CodeDANEMXInsecure finding.Code = "dane.mx-insecure"
+	CodeDANEMismatch   finding.Code = "dane.mismatch"
+	CodeDANEMatch      finding.Code = "dane.match"
 )

@@ -51,13 +51,24 @@ type DANEHost struct {
 
 // DANEReport is the outcome of DANE.
 type DANEReport struct {
-	Hosts    []DANEHost        `json:"hosts"`
-	Findings []finding.Finding `json:"-"`
+	Hosts []DANEHost `json:"hosts"`
+	// MXValidation is the DNSSEC verdict on the domain's MX answer, asked when some
+	// host has a secure TLSA set: senders use TLSA records only when it is secure
+	// (RFC 7672 §2.2.1).
+	MXValidation *Validation       `json:"mx_validation,omitempty"`
+	Findings     []finding.Finding `json:"-"`
 }
 
-// DANE looks up and judges the TLSA records of each MX host (targets as in the
-// MX records; "." is skipped), concurrently.
-func DANE(ctx context.Context, r *Resolver, hosts []string) *DANEReport {
+// MXSecure reports whether the MX answer was validated as secure, so that senders
+// that do DANE use the hosts' TLSA records for mail to the domain.
+func (rep *DANEReport) MXSecure() bool {
+	return rep.MXValidation != nil && rep.MXValidation.State == Secure
+}
+
+// DANE looks up and judges the TLSA records of each MX host of domain (targets as in
+// the MX records; "." is skipped), concurrently. When some host has a secure TLSA set
+// it also validates the domain's MX answer (RFC 7672 §2.2.1).
+func DANE(ctx context.Context, r *Resolver, domain string, hosts []string) *DANEReport {
 	rep := &DANEReport{Hosts: []DANEHost{}}
 	results := make([]*DANEHost, len(hosts))
 	found := make([][]finding.Finding, len(hosts))
@@ -75,6 +86,30 @@ func DANE(ctx context.Context, r *Resolver, hosts []string) *DANEReport {
 			rep.Hosts = append(rep.Hosts, *results[i])
 		}
 		rep.Findings = append(rep.Findings, found[i]...)
+	}
+	var secure []string
+	for _, h := range rep.Hosts {
+		if h.Validation != nil && h.Validation.State == Secure {
+			secure = append(secure, h.Host)
+		}
+	}
+	if len(secure) == 0 || domain == "" {
+		return rep
+	}
+	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
+	v := r.Validate(ctx, domain, dns.TypeMX)
+	rep.MXValidation = &v
+	// RFC 7672 §2.2.1: a sender uses the TLSA records of an MX host only when the MX
+	// RRset that named the host is secure; otherwise it falls back to opportunistic
+	// TLS. Mail is still delivered, and whether the domain is signed is the DNSSEC
+	// check's matter, so this is information: the hosts' DANE does not protect this
+	// domain. A bogus MX answer is the DNSSEC check's error.
+	if v.State == Insecure {
+		rep.Findings = append(rep.Findings, finding.Finding{Code: CodeDANEMXInsecure, Severity: finding.Info, Ref: "RFC 7672 §2.2.1",
+			Evidence: &finding.Evidence{Name: domain, Type: "MX"},
+			Message: fmt.Sprintf("%s publish(es) DNSSEC-secure TLSA records, but the MX records of %s are not DNSSEC-signed (%s): senders that do DANE do not use them for mail to %s and fall back to unauthenticated TLS.",
+				strings.Join(secure, ", "), domain, v.Reason, domain),
+			Fix: fmt.Sprintf("Sign the zone of %s and publish its DS record at the parent, so that senders can trust the MX records and then the TLSA records.", domain)})
 	}
 	return rep
 }

@@ -33,6 +33,7 @@ func daneWorld(t *testing.T) (*dnstest.Server, *dnscheck.Resolver) {
 		"_25._tcp.selector.good.com. 3600 IN TLSA 3 7 1 "+sha256Hex,
 		"_25._tcp.fail.good.com. 3600 IN TLSA 3 1 1 "+sha256Hex,
 		"none.good.com. 3600 IN A 192.0.2.1",
+		"good.com. 3600 IN MX 10 ee.good.com.",
 	)
 	expired := dnstest.NewSignedZone("expired.com.", dns.ED25519)
 	expired.Inception, expired.Expiration = time.Now().Add(-30*24*time.Hour), time.Now().Add(-24*time.Hour)
@@ -45,6 +46,7 @@ func daneWorld(t *testing.T) (*dnstest.Server, *dnscheck.Resolver) {
 	for _, s := range []string{
 		"unsigned.com. 3600 IN SOA ns1.unsigned.com. h.unsigned.com. 1 7200 3600 1209600 300",
 		"_25._tcp.mx.unsigned.com. 3600 IN TLSA 3 1 1 " + sha256Hex,
+		"unsigned.com. 3600 IN MX 10 ee.good.com.",
 	} {
 		rr, err := dns.NewRR(s)
 		require.NoError(t, err)
@@ -82,7 +84,7 @@ func TestDANE(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, r := daneWorld(t)
-			rep := dnscheck.DANE(context.Background(), r, []string{tt.host + "."})
+			rep := dnscheck.DANE(context.Background(), r, "", []string{tt.host + "."})
 			var codes []finding.Code
 			for _, f := range rep.Findings {
 				codes = append(codes, f.Code)
@@ -103,8 +105,36 @@ func TestDANE(t *testing.T) {
 func TestDANELookupFailureIsUnknown(t *testing.T) {
 	srv, r := daneWorld(t)
 	srv.SetFault("_25._tcp.fail.good.com", dns.TypeTLSA, dnstest.Fault{Rcode: dns.RcodeServerFailure})
-	rep := dnscheck.DANE(context.Background(), r, []string{"fail.good.com."})
+	rep := dnscheck.DANE(context.Background(), r, "", []string{"fail.good.com."})
 	require.Len(t, rep.Findings, 1)
 	assert.Equal(t, dnscheck.CodeDANEDNSError, rep.Findings[0].Code)
 	assert.True(t, rep.Findings[0].Incomplete)
+}
+
+func TestDANEUsesTLSAOnlyUnderASecureMXSet(t *testing.T) {
+	t.Run("a signed domain's MX set makes the host's TLSA apply", func(t *testing.T) {
+		_, r := daneWorld(t)
+		rep := dnscheck.DANE(context.Background(), r, "good.com", []string{"ee.good.com."})
+		assert.Empty(t, rep.Findings)
+		require.NotNil(t, rep.MXValidation)
+		assert.True(t, rep.MXSecure())
+	})
+	t.Run("an unsigned domain using a DANE host is told DANE does not apply", func(t *testing.T) {
+		_, r := daneWorld(t)
+		rep := dnscheck.DANE(context.Background(), r, "unsigned.com", []string{"ee.good.com."})
+		require.Len(t, rep.Findings, 1)
+		assert.Equal(t, dnscheck.CodeDANEMXInsecure, rep.Findings[0].Code)
+		assert.Equal(t, finding.Info, rep.Findings[0].Severity)
+		assert.Contains(t, rep.Findings[0].Message, "ee.good.com")
+		assert.False(t, rep.MXSecure())
+		require.Len(t, rep.Hosts, 1)
+		assert.True(t, rep.Hosts[0].Usable, "the host's own set is still sound")
+	})
+	t.Run("an insecure TLSA set does not ask about the MX set", func(t *testing.T) {
+		_, r := daneWorld(t)
+		rep := dnscheck.DANE(context.Background(), r, "unsigned.com", []string{"mx.unsigned.com."})
+		assert.Nil(t, rep.MXValidation)
+		require.Len(t, rep.Findings, 1)
+		assert.Equal(t, dnscheck.CodeDANEInsecure, rep.Findings[0].Code)
+	})
 }
