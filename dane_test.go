@@ -2,6 +2,8 @@ package mailcheck_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -12,6 +14,8 @@ import (
 	"github.com/mailcheck/mailcheck"
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/internal/dnstest"
+	"github.com/mailcheck/mailcheck/internal/smtptest"
+	"github.com/mailcheck/mailcheck/internal/testca"
 )
 
 func TestTheReportJudgesTheMXHostsTLSARecords(t *testing.T) {
@@ -51,4 +55,77 @@ _25._tcp.mx 60 TLSA 1 1 1 `+strings.Repeat("cd", 32)+"\n")
 	c := rep.Check("dane")
 	assert.Empty(t, c.Findings)
 	assert.Contains(t, c.Summary, "not judged")
+}
+
+// probeWorld: dane.com (signed) has one MX host on 127.0.0.1 with TLSA 3 1 1 digest;
+// plain.com (unsigned) names the same host as its MX.
+func probeWorld(t *testing.T, digest string) *dnscheck.Resolver {
+	t.Helper()
+	root := dnstest.NewSignedZone(".", dns.ED25519)
+	com := dnstest.NewSignedZone("com.", dns.ECDSAP256SHA256)
+	dane := dnstest.NewSignedZone("dane.com.", dns.ECDSAP256SHA256)
+	dane.Add("dane.com. 3600 IN MX 10 mx.dane.com.", "mx.dane.com. 3600 IN A 127.0.0.1",
+		"_25._tcp.mx.dane.com. 3600 IN TLSA 3 1 1 "+digest)
+	root.Delegate("com.", com.DS())
+	com.Delegate("dane.com.", dane.DS())
+	com.Delegate("plain.com.")
+	z := dnstest.SignedZones(root.Sign(), com.Sign(), dane.Sign())
+	for _, s := range []string{
+		"plain.com. 3600 IN SOA ns1.plain.com. h.plain.com. 1 7200 3600 1209600 300",
+		"plain.com. 3600 IN MX 10 mx.dane.com.",
+	} {
+		rr, err := dns.NewRR(s)
+		require.NoError(t, err)
+		z.Add(rr)
+	}
+	srv := dnstest.Start(t, z)
+	r := srv.Resolver(t)
+	require.NoError(t, r.SetTrustAnchors([]dns.RR{root.DS()}))
+	return r
+}
+
+func TestTheProbedCertificateIsMatchedAgainstTheTLSARecords(t *testing.T) {
+	ca := testca.New(t)
+	cert := ca.Valid(t, "mx.dane.com")
+	spki := sha256.Sum256(cert.Leaf.RawSubjectPublicKeyInfo)
+	srv := smtptest.Start(t, smtptest.Options{Cert: &cert})
+	run := func(t *testing.T, domain, digest string) *mailcheck.Check {
+		t.Helper()
+		rep, err := mailcheck.CheckDomain(context.Background(), domain, mailcheck.WithResolver(probeWorld(t, digest)),
+			mailcheck.WithReputation(false), mailcheck.WithSMTPProbe(), mailcheck.WithSMTPPort(srv.Port), mailcheck.WithCAFile(ca.WriteFile(t)))
+		require.NoError(t, err)
+		c := rep.Check("dane")
+		require.NotNil(t, c)
+		return c
+	}
+	codes := func(c *mailcheck.Check) (out []mailcheck.Code) {
+		for _, f := range c.Findings {
+			out = append(out, f.Code)
+		}
+		return out
+	}
+	t.Run("a certificate that matches DANE-EE is reported as a match", func(t *testing.T) {
+		c := run(t, "dane.com", hex.EncodeToString(spki[:]))
+		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMatch}, codes(c))
+		assert.Equal(t, mailcheck.StatusPass, c.Status)
+		rep := c.Details.(*dnscheck.DANEReport)
+		require.Len(t, rep.Hosts, 1)
+		require.Len(t, rep.Hosts[0].Presented, 1)
+		assert.True(t, rep.Hosts[0].Presented[0].Matched)
+		assert.Contains(t, c.Summary, "1 match")
+	})
+	t.Run("a certificate that matches no record is an error", func(t *testing.T) {
+		c := run(t, "dane.com", strings.Repeat("ef", 32))
+		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMismatch}, codes(c))
+		assert.Equal(t, mailcheck.StatusFail, c.Status)
+		assert.Contains(t, c.Findings[0].Message, "mx.dane.com (127.0.0.1)")
+	})
+	t.Run("under an unsigned MX set a mismatch does not stop the domain's mail", func(t *testing.T) {
+		c := run(t, "plain.com", strings.Repeat("ef", 32))
+		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMXInsecure}, codes(c))
+		assert.Equal(t, mailcheck.StatusPass, c.Status)
+		rep := c.Details.(*dnscheck.DANEReport)
+		require.Len(t, rep.Hosts[0].Presented, 1)
+		assert.False(t, rep.Hosts[0].Presented[0].Matched)
+	})
 }

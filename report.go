@@ -8,6 +8,7 @@ import (
 	"github.com/mailcheck/mailcheck/bimi"
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/smtpprobe"
 	"github.com/mailcheck/mailcheck/spf"
 )
 
@@ -138,6 +139,12 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 		}
 	}
 	// BIMI is judged on the DMARC facts once both are in: informational, scored nothing.
+	// The probed certificates are matched against the TLSA records once both are in.
+	for i, c := range checks {
+		if c != nil && c.ID == "dane" {
+			checks[i] = daneProbeCheck(d, c, detail[*smtpprobe.Report](&Report{Checks: checks}, "smtp"), time.Now())
+		}
+	}
 	checks = append(checks, bimiCheck(d, bimiRes, detail[*dmarc.Report](&Report{Checks: checks}, "dmarc")))
 	checks = append(checks, dnssecCheck(d, dnssec), ptrCheck(d, ptrs, mxPtrs))
 	rep := &Report{Domain: d.ASCII, Profile: cfg.profile, Checks: checks, ScoringVersion: ScoringVersion,

@@ -47,6 +47,15 @@ type DANEHost struct {
 	// Usable: secure, with at least one usable record: senders that do DANE require
 	// verified TLS to this host.
 	Usable bool `json:"usable"`
+	// Presented is, with the SMTP probe, how the certificate each probed address of
+	// the host presented fares against the usable records (MatchTLSA).
+	Presented []DANEPresented `json:"presented,omitempty"`
+}
+
+// DANEPresented is the TLSA match of the chain one address of a host presented.
+type DANEPresented struct {
+	Address string `json:"address"`
+	TLSAMatch
 }
 
 // DANEReport is the outcome of DANE.

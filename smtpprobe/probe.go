@@ -99,15 +99,18 @@ type Host struct {
 	Outcome    Outcome    `json:"outcome"`
 	Banner     string     `json:"banner,omitempty"`
 	// Extensions are the EHLO keywords offered before STARTTLS.
-	Extensions  []string  `json:"extensions,omitempty"`
-	STARTTLS    bool      `json:"starttls"`
-	TLSVersion  string    `json:"tls_version,omitempty"`
-	CipherSuite string    `json:"cipher_suite,omitempty"`
-	Chain       []Cert    `json:"chain,omitempty"`
-	Verified    bool      `json:"verified"`
-	VerifyError string    `json:"verify_error,omitempty"`
-	Error       string    `json:"error,omitempty"`
-	Findings    []Finding `json:"-"`
+	Extensions  []string `json:"extensions,omitempty"`
+	STARTTLS    bool     `json:"starttls"`
+	TLSVersion  string   `json:"tls_version,omitempty"`
+	CipherSuite string   `json:"cipher_suite,omitempty"`
+	Chain       []Cert   `json:"chain,omitempty"`
+	// Certificates is the chain as presented, leaf first, for checks that need the
+	// certificates themselves (DANE's TLSA matching).
+	Certificates []*x509.Certificate `json:"-"`
+	Verified     bool                `json:"verified"`
+	VerifyError  string              `json:"verify_error,omitempty"`
+	Error        string              `json:"error,omitempty"`
+	Findings     []Finding           `json:"-"`
 }
 
 // Cert is what a report shows of one certificate of the chain.
@@ -357,6 +360,7 @@ func probeOne(ctx context.Context, cfg *config, d *netdial.Dialer, t target) Hos
 	}
 	st := tc.ConnectionState()
 	h.TLSVersion, h.CipherSuite = tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite)
+	h.Certificates = st.PeerCertificates
 	for _, c := range st.PeerCertificates {
 		h.Chain = append(h.Chain, Cert{Subject: c.Subject.String(), Names: c.DNSNames, Issuer: c.Issuer.String(), NotAfter: c.NotAfter})
 	}
