@@ -57,15 +57,15 @@ _25._tcp.mx 60 TLSA 1 1 1 `+strings.Repeat("cd", 32)+"\n")
 	assert.Contains(t, c.Summary, "not judged")
 }
 
-// probeWorld: dane.com (signed) has one MX host on 127.0.0.1 with TLSA 3 1 1 digest;
-// plain.com (unsigned) names the same host as its MX.
-func probeWorld(t *testing.T, digest string) *dnscheck.Resolver {
+// probeWorld: dane.com (signed) has one MX host on 127.0.0.1 with the TLSA record
+// tlsa ("3 1 1 <digest>"); plain.com (unsigned) names the same host as its MX.
+func probeWorld(t *testing.T, tlsa string) *dnscheck.Resolver {
 	t.Helper()
 	root := dnstest.NewSignedZone(".", dns.ED25519)
 	com := dnstest.NewSignedZone("com.", dns.ECDSAP256SHA256)
 	dane := dnstest.NewSignedZone("dane.com.", dns.ECDSAP256SHA256)
 	dane.Add("dane.com. 3600 IN MX 10 mx.dane.com.", "mx.dane.com. 3600 IN A 127.0.0.1",
-		"_25._tcp.mx.dane.com. 3600 IN TLSA 3 1 1 "+digest)
+		"_25._tcp.mx.dane.com. 3600 IN TLSA "+tlsa)
 	root.Delegate("com.", com.DS())
 	com.Delegate("dane.com.", dane.DS())
 	com.Delegate("plain.com.")
@@ -89,10 +89,15 @@ func TestTheProbedCertificateIsMatchedAgainstTheTLSARecords(t *testing.T) {
 	cert := ca.Valid(t, "mx.dane.com")
 	spki := sha256.Sum256(cert.Leaf.RawSubjectPublicKeyInfo)
 	srv := smtptest.Start(t, smtptest.Options{Cert: &cert})
-	run := func(t *testing.T, domain, digest string) *mailcheck.Check {
+	withCA := cert
+	withCA.Certificate = append(append([][]byte(nil), cert.Certificate...), ca.Cert.Raw)
+	srvCA := smtptest.Start(t, smtptest.Options{Cert: &withCA})
+	caDigest := sha256.Sum256(ca.Cert.Raw)
+	run := func(t *testing.T, domain, tlsa string, srv *smtptest.Server) *mailcheck.Check {
 		t.Helper()
-		rep, err := mailcheck.CheckDomain(context.Background(), domain, mailcheck.WithResolver(probeWorld(t, digest)),
-			mailcheck.WithReputation(false), mailcheck.WithSMTPProbe(), mailcheck.WithSMTPPort(srv.Port), mailcheck.WithCAFile(ca.WriteFile(t)))
+		port := srv.Port
+		rep, err := mailcheck.CheckDomain(context.Background(), domain, mailcheck.WithResolver(probeWorld(t, tlsa)),
+			mailcheck.WithReputation(false), mailcheck.WithSMTPProbe(), mailcheck.WithSMTPPort(port), mailcheck.WithCAFile(ca.WriteFile(t)))
 		require.NoError(t, err)
 		c := rep.Check("dane")
 		require.NotNil(t, c)
@@ -105,7 +110,7 @@ func TestTheProbedCertificateIsMatchedAgainstTheTLSARecords(t *testing.T) {
 		return out
 	}
 	t.Run("a certificate that matches DANE-EE is reported as a match", func(t *testing.T) {
-		c := run(t, "dane.com", hex.EncodeToString(spki[:]))
+		c := run(t, "dane.com", "3 1 1 "+hex.EncodeToString(spki[:]), srv)
 		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMatch}, codes(c))
 		assert.Equal(t, mailcheck.StatusPass, c.Status)
 		rep := c.Details.(*dnscheck.DANEReport)
@@ -114,14 +119,22 @@ func TestTheProbedCertificateIsMatchedAgainstTheTLSARecords(t *testing.T) {
 		assert.True(t, rep.Hosts[0].Presented[0].Matched)
 		assert.Contains(t, c.Summary, "1 match")
 	})
+	t.Run("a chain with the CA that DANE-TA names is a match", func(t *testing.T) {
+		c := run(t, "dane.com", "2 0 1 "+hex.EncodeToString(caDigest[:]), srvCA)
+		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMatch}, codes(c))
+	})
+	t.Run("DANE-TA does not match when the server leaves the CA out of its chain", func(t *testing.T) {
+		c := run(t, "dane.com", "2 0 1 "+hex.EncodeToString(caDigest[:]), srv)
+		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMismatch}, codes(c))
+	})
 	t.Run("a certificate that matches no record is an error", func(t *testing.T) {
-		c := run(t, "dane.com", strings.Repeat("ef", 32))
+		c := run(t, "dane.com", "3 1 1 "+strings.Repeat("ef", 32), srv)
 		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMismatch}, codes(c))
 		assert.Equal(t, mailcheck.StatusFail, c.Status)
 		assert.Contains(t, c.Findings[0].Message, "mx.dane.com (127.0.0.1)")
 	})
 	t.Run("under an unsigned MX set a mismatch does not stop the domain's mail", func(t *testing.T) {
-		c := run(t, "plain.com", strings.Repeat("ef", 32))
+		c := run(t, "plain.com", "3 1 1 "+strings.Repeat("ef", 32), srv)
 		assert.Equal(t, []mailcheck.Code{dnscheck.CodeDANEMXInsecure}, codes(c))
 		assert.Equal(t, mailcheck.StatusPass, c.Status)
 		rep := c.Details.(*dnscheck.DANEReport)
