@@ -50,19 +50,23 @@ type Validation struct {
 	NoDNSSEC bool `json:"no_dnssec,omitempty"`
 }
 
-// rootAnchors is the root zone's trust anchor: KSK-2017 (key tag 20326, algorithm 8,
-// RSA/SHA-256), as IANA publishes it in https://data.iana.org/root-anchors/root-anchors.xml
-// (format: RFC 9718) — the DS digest (SHA-256) and, for reference, the key itself, which
-// the DS digest must match (tested). Override it with Options.TrustAnchors or
-// SetTrustAnchors (the CLI's --trust-anchor FILE) for tests, private roots, or after a
-// root key rollover this build predates.
+// rootAnchors are the root zone's trust anchors as IANA publishes them in
+// https://data.iana.org/root-anchors/root-anchors.xml (format: RFC 9718): KSK-2017 (key
+// tag 20326) and KSK-2024 (key tag 38696), both algorithm 8 (RSA/SHA-256), as DS digests
+// (SHA-256); KSK-2017's key itself is kept for reference, and its DS must digest it
+// (tested). Both are needed: KSK-2024 alone signs the root DNSKEY set since the
+// rollover of 11 October 2026, and a validator that knew only KSK-2017 would call every
+// answer bogus. Override them with Options.TrustAnchors or SetTrustAnchors (the CLI's
+// --trust-anchor FILE) for tests, private roots, or a later rollover this build
+// predates.
 const rootAnchors = `
 . IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D
+. IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16
 . IN DNSKEY 257 3 8 AwEAAaz/tAm8yTn4Mfeh5eyI96WSVexTBAvkMgJzkKTOiW1vkIbzxeF3+/4RgWOq7HrxRixHlFlExOLAJr5emLvN7SWXgnLh4+B5xQlNVz8Og8kvArMtNROxVQuCaSnIDdD5LKyWbRd2n9WGe2R8PzgCmr3EgVLrjyBxWezF0jLHwVN8efS3rCj/EWgvIWgb9tarpVUDK/b58Da+sqqls3eNbuv7pr+eoZG+SrDK6nWeL3c6H5Apxz7LjVc1uTIdsIXxuOLYA4/ilBmSVIzuDWfdRUfhHdY6+cn8HFRm+2hM8AnXGXws9555KrUB5qihylGa8subX2Nn6UwNR1AkUTV74bU=
 `
 
-// RootTrustAnchors returns the built-in root trust anchor records (a DS and the
-// DNSKEY it digests).
+// RootTrustAnchors returns the built-in root trust anchor records (the DS of each
+// current root KSK, and KSK-2017's DNSKEY).
 func RootTrustAnchors() []dns.RR {
 	rrs, err := ParseTrustAnchors(strings.NewReader(rootAnchors), "built-in root anchor")
 	if err != nil {

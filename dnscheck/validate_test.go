@@ -218,17 +218,21 @@ func TestValidateQueriesEachZoneOnce(t *testing.T) {
 func TestRootTrustAnchor(t *testing.T) {
 	var ds *dns.DS
 	var key *dns.DNSKEY
+	dss := map[uint16]*dns.DS{}
 	for _, rr := range dnscheck.RootTrustAnchors() {
 		switch rr := rr.(type) {
 		case *dns.DS:
-			ds = rr
+			dss[rr.KeyTag] = rr
 		case *dns.DNSKEY:
 			key = rr
 		}
 	}
-	require.NotNil(t, ds)
 	require.NotNil(t, key)
-	assert.Equal(t, uint16(20326), ds.KeyTag)
+	require.Len(t, dss, 2, "KSK-2017 and KSK-2024: the root rolled to KSK-2024 on 2026-10-11")
+	require.Contains(t, dss, uint16(38696))
+	assert.Equal(t, uint8(dns.RSASHA256), dss[38696].Algorithm)
+	ds = dss[20326]
+	require.NotNil(t, ds)
 	assert.Equal(t, uint16(20326), key.KeyTag(), "the published key has the published tag")
 	assert.Equal(t, uint8(dns.RSASHA256), ds.Algorithm)
 	assert.Equal(t, uint16(257), key.Flags)
@@ -291,4 +295,21 @@ func TestValidateThroughAnUpstreamWithoutDNSSEC(t *testing.T) {
 	assert.Equal(t, dnscheck.Indeterminate, v.State)
 	assert.True(t, v.NoDNSSEC, "no root DNSKEY: the path strips DNSSEC, nothing is judged")
 	assert.Contains(t, v.Reason, "returned no DNSKEY for .")
+}
+
+// After a root key rollover the anchors name two keys and the root signs its key set
+// with only one of them (KSK-2024 since 2026-10-11): the chain must start from the
+// one that signed, whichever comes first.
+func TestAnAnchorForARetiredKeyBesideTheSigningOneStillValidates(t *testing.T) {
+	tree := buildTree(t, nil)
+	retired := dnstest.NewSignedZone(".", dns.RSASHA256) // a root key that signs nothing now
+	r := tree.srv.Resolver(t)
+	require.NoError(t, r.SetTrustAnchors([]dns.RR{retired.DS(), tree.anchors[0]}))
+	v := r.Validate(context.Background(), "example.com", dns.TypeMX)
+	assert.Equal(t, dnscheck.Secure, v.State, v.Reason)
+
+	only := tree.srv.Resolver(t)
+	require.NoError(t, only.SetTrustAnchors([]dns.RR{retired.DS()}))
+	v = only.Validate(context.Background(), "example.com", dns.TypeMX)
+	assert.Equal(t, dnscheck.Bogus, v.State, "an anchor that matches no signing key proves nothing: %s", v.Reason)
 }
