@@ -73,8 +73,8 @@ func cpuTime() time.Duration {
 
 // BenchmarkBulk checks MAILCHECK_BULK_N (default 2,000) generated domains through
 // CheckDomains against the in-process DNS server (no added latency), with the
-// domain's selector named (WithSelectors). mailcheck has no option to turn the
-// common-selector probe off, so every domain also probes the built-in list. One op is
+// domain's selector named (WithSelectors), with the common-selector probe on (the
+// default) and off (WithSelectorProbe(false)). One op is
 // the whole list with a fresh resolver (empty cache). It reports domains/s (wall),
 // CPU ms per domain (getrusage, server included) and allocations per domain
 // (runtime.MemStats.Mallocs, server included), per concurrency, and the share of
@@ -87,8 +87,12 @@ func BenchmarkBulk(b *testing.B) {
 	for i := range domains {
 		domains[i] = bulkDomain(i)
 	}
-	for _, conc := range []int{16, 64, 256} {
-		b.Run(fmt.Sprintf("conc=%d", conc), func(b *testing.B) {
+	for _, c := range []struct {
+		probe bool
+		conc  int
+	}{{true, 16}, {true, 64}, {false, 16}, {false, 64}, {false, 256}} {
+		probe, conc := c.probe, c.conc
+		b.Run(fmt.Sprintf("probe=%v/conc=%d", probe, conc), func(b *testing.B) {
 			var ms0, ms1 runtime.MemStats
 			runtime.ReadMemStats(&ms0)
 			cpu0 := cpuTime()
@@ -105,7 +109,7 @@ func BenchmarkBulk(b *testing.B) {
 						incomplete++
 					}
 				}, mailcheck.WithResolver(r), mailcheck.WithConcurrency(conc), mailcheck.WithSelectors(bulkSelector),
-					mailcheck.WithTimeout(10*time.Second))
+					mailcheck.WithSelectorProbe(probe), mailcheck.WithTimeout(10*time.Second))
 				if err != nil {
 					b.Fatal(err)
 				}
