@@ -178,6 +178,7 @@ func BenchmarkSoak(b *testing.B) {
 		next := 0
 		var g1, g2 int
 		var h1, h2 uint64
+		var maxMS int64
 		jobs := func(yield func(mailcheck.Job) bool) {
 			for i := range n {
 				if !yield(mailcheck.Job{Domain: bulkDomain(i)}) {
@@ -200,6 +201,12 @@ func BenchmarkSoak(b *testing.B) {
 			if faultOf(i) == "" && res.Report.Incomplete {
 				b.Fatalf("%s has no fault but its report is incomplete: %s", res.Domain, incompleteChecks(res.Report))
 			}
+			// WithTimeout(3s) bounds each domain (with 500 ms for scoring and scheduling
+			// on the loaded machine).
+			if res.Report.ElapsedMS > 3500 {
+				b.Fatalf("%s took %d ms, past its 3 s WithTimeout", res.Domain, res.Report.ElapsedMS)
+			}
+			maxMS = max(maxMS, res.Report.ElapsedMS)
 			if faultOf(i) != "" && !res.Report.Incomplete {
 				b.Fatalf("%s (%s) has a fault but its report is complete", res.Domain, faultOf(i))
 			}
@@ -225,6 +232,7 @@ func BenchmarkSoak(b *testing.B) {
 		wall := time.Since(start)
 		b.ReportMetric(float64(n)/wall.Seconds(), "domains/s")
 		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(n), "cpu-ms/domain")
+		b.ReportMetric(float64(maxMS), "max-domain-ms")
 		b.ReportMetric(float64(g1), "goroutines-first")
 		b.ReportMetric(float64(g2), "goroutines-last")
 		b.ReportMetric(float64(h1)/(1<<20), "heap-MB-first")
