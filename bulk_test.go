@@ -3,6 +3,7 @@ package mailcheck_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -189,4 +190,21 @@ func TestCheckStreamFinishesWhatItStartedWhenCancelled(t *testing.T) {
 		assert.Equal(t, domains[i], r.Domain, "in order, with no gap")
 		assert.False(t, r.Report.Incomplete, "%s was finished, not cut short", r.Domain)
 	}
+}
+
+// With the probe off, only the named selector is asked about.
+func TestSelectorProbeOffAsksOnlyTheNamedSelector(t *testing.T) {
+	srv := dnstest.Start(t, bulkZone(t, 1))
+	d := bulkDomain(0)
+	rep, err := mailcheck.CheckDomain(context.Background(), d, mailcheck.WithResolver(srv.Resolver(t)),
+		mailcheck.WithSelectors(bulkSelector), mailcheck.WithSelectorProbe(false))
+	require.NoError(t, err)
+	require.False(t, rep.Incomplete)
+	for _, q := range srv.Log() {
+		if strings.HasSuffix(q.Name, "._domainkey."+d+".") {
+			assert.Equal(t, bulkSelector+"._domainkey."+d+".", q.Name)
+		}
+	}
+	assert.Equal(t, 1, srv.Count(bulkSelector+"._domainkey."+d, "TXT"))
+	assert.Equal(t, mailcheck.StatusPass, rep.Check("dkim").Status, "%v", codesOf(rep.Check("dkim")))
 }

@@ -14,7 +14,8 @@ import (
 
 // CheckDKIM checks the domain's DKIM keys: each selector named with WithSelectors
 // (reported missing when absent) and the common selectors probed by dkim.Check,
-// providers seen in the domain's MX hosts and SPF includes first. Details is the
+// providers seen in the domain's MX hosts and SPF includes first (no probe with
+// WithSelectorProbe(false)). Details is the
 // *dkim.Report. The error is set only when the check could not run (an invalid domain
 // or selector).
 func CheckDKIM(ctx context.Context, domain string, opts ...Option) (*Check, error) {
@@ -23,8 +24,13 @@ func CheckDKIM(ctx context.Context, domain string, opts ...Option) (*Check, erro
 		return nil, err
 	}
 	defer cancel()
-	hints := providerHints(ctx, cfg.resolver, d.ASCII)
-	res, err := dkim.Check(ctx, cfg.resolver, d.ASCII, dkim.WithSelectors(cfg.selectors...), dkim.WithProviderHints(hints...))
+	dopts := []dkim.Option{dkim.WithSelectors(cfg.selectors...)}
+	if cfg.noProbe {
+		dopts = append(dopts, dkim.WithSelectorList([]dkim.SelectorGroup{}))
+	} else {
+		dopts = append(dopts, dkim.WithProviderHints(providerHints(ctx, cfg.resolver, d.ASCII)...))
+	}
+	res, err := dkim.Check(ctx, cfg.resolver, d.ASCII, dopts...)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,9 @@ type config struct {
 	timeout     time.Duration
 	profile     Profile
 	selectors   []string
-	ips         []netip.Addr
+	// noProbe turns the common-selector DKIM probe off (WithSelectorProbe(false)).
+	noProbe bool
+	ips     []netip.Addr
 	// concurrency is how many domains CheckDomains checks at once.
 	concurrency int
 	// window is how many domains CheckStream may start before emitting them.
@@ -111,6 +113,12 @@ func WithProfile(p Profile) Option { return func(c *config) { c.profile = p } }
 func WithSelectors(selectors ...string) Option {
 	return func(c *config) { c.selectors = append(c.selectors, selectors...) }
 }
+
+// WithSelectorProbe turns the probe of common DKIM selectors on (the default) or off.
+// Off, only the WithSelectors selectors are looked up: for a bulk run where each
+// domain's selector is known, it saves some 30 queries per domain. It also turns off
+// the SPF audit's provider hints, which probe the CNAME-publishing providers' selectors.
+func WithSelectorProbe(on bool) Option { return func(c *config) { c.noProbe = !on } }
 
 // WithSendingIPs names the IPs the domain sends from: the SPF self-test evaluates
 // check_host() for each, and the bulk-sender profile checks their reverse DNS.

@@ -83,17 +83,18 @@ func CheckDomain(ctx context.Context, domain string, opts ...Option) (*Report, e
 	// The checks run with the shared resolver and no timeout of their own: the
 	// context above bounds them all.
 	shared := []Option{WithResolver(cfg.resolver)}
+	probe := WithSelectorProbe(!cfg.noProbe)
 	runs := []func() (*Check, error){
 		func() (*Check, error) { return CheckMX(ctx, d.ASCII, shared...) },
 		func() (*Check, error) {
-			return CheckSPF(ctx, d.ASCII, append(shared, WithSendingIPs(cfg.ips...))...)
+			return CheckSPF(ctx, d.ASCII, append(shared, WithSendingIPs(cfg.ips...), probe)...)
 		},
 		func() (*Check, error) { return CheckDMARC(ctx, d.ASCII, shared...) },
 		func() (*Check, error) {
 			if cfg.profile == ProfileParked {
 				return skipCheck("dkim", d, "Not applicable: a parked domain sends no mail, so no DKIM key is expected."), nil
 			}
-			return CheckDKIM(ctx, d.ASCII, append(shared, WithSelectors(cfg.selectors...))...)
+			return CheckDKIM(ctx, d.ASCII, append(shared, WithSelectors(cfg.selectors...), probe)...)
 		},
 		// Transport (transport.go): beside the others, so only the policy fetch (and the
 		// opt-in SMTP probe) adds time; their DNS questions are the shared cache's.

@@ -27,8 +27,11 @@ func CheckSPF(ctx context.Context, domain string, opts ...Option) (*Check, error
 	}
 	defer cancel()
 	r := cfg.resolver
-	rep, err := spf.Check(ctx, r, d.ASCII, spf.WithSelfTest(cfg.ips...), spf.WithType99Lookup(r.LookupType99SPF),
-		spf.WithProviderHints(func(ctx context.Context) []string { return dkimCNAMETargets(ctx, r, d.ASCII) }))
+	sopts := []spf.Option{spf.WithSelfTest(cfg.ips...), spf.WithType99Lookup(r.LookupType99SPF)}
+	if !cfg.noProbe { // the hints probe the providers' DKIM selectors
+		sopts = append(sopts, spf.WithProviderHints(func(ctx context.Context) []string { return dkimCNAMETargets(ctx, r, d.ASCII) }))
+	}
+	rep, err := spf.Check(ctx, r, d.ASCII, sopts...)
 	if err != nil {
 		return nil, err
 	}

@@ -243,13 +243,22 @@ func decodeBody(cte string, r io.Reader) io.Reader {
 // b64Filter keeps only base64 alphabet characters.
 type b64Filter struct{ r io.Reader }
 
+// b64Alphabet marks the bytes of the base64 alphabet (RFC 4648 §4, without '=').
+var b64Alphabet = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		t[c] = true
+	}
+	return t
+}()
+
 func (f *b64Filter) Read(p []byte) (int, error) {
 	for {
 		n, err := f.r.Read(p)
 		k := 0
 		for _, c := range p[:n] {
-			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
-				p[k] = c
+			// Branch-free: the byte is always written, and kept only if it counts.
+			p[k] = c
+			if b64Alphabet[c] {
 				k++
 			}
 		}
@@ -420,13 +429,6 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 		return
 	}
 	ct := e.contentType
-	// decoded is drained before returning, so the uudecode goroutine of decodeBody
-	// always finishes and never reads the parent's stream behind its back.
-	decoded := decodeBody(e.cte, body)
-	defer func() {
-		io.Copy(io.Discard, decoded)
-		io.Copy(io.Discard, body)
-	}()
 	leafPath := path
 	if messageBody && !strings.HasPrefix(ct, "multipart/") {
 		leafPath = joinPath(path, 1)
@@ -436,13 +438,23 @@ func (s *scanner) walkEntity(h header, body *bufio.Reader, path string, depth in
 		e.path = leafPath
 	}
 	if s.textFn != nil && !strings.HasPrefix(ct, "multipart/") && ct != "message/rfc822" && ct != "message/global" {
-		// WalkText: only the parts a client displays as text; the deferred drain
-		// skips the rest.
+		// WalkText: only the parts a client displays as text are decoded; the rest
+		// is skipped undecoded (a 25 MB base64 attachment costs a read, not a decode).
 		if strings.HasPrefix(ct, "text/") && len(e.names) == 0 && e.disposition != "attachment" {
+			decoded := decodeBody(e.cte, body)
 			s.walkText(e, decoded)
+			io.Copy(io.Discard, decoded) // see below
 		}
+		io.Copy(io.Discard, body)
 		return
 	}
+	// decoded is drained before returning, so the uudecode goroutine of decodeBody
+	// always finishes and never reads the parent's stream behind its back.
+	decoded := decodeBody(e.cte, body)
+	defer func() {
+		io.Copy(io.Discard, decoded)
+		io.Copy(io.Discard, body)
+	}()
 	switch {
 	case ct == "multipart/encrypted":
 		s.notInspectable(leafPath, "it is encrypted (RFC 1847 multipart/encrypted: PGP/MIME or S/MIME)", ct)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -125,12 +126,44 @@ func CheckLinks(ctx context.Context, r io.Reader) (*Links, error) {
 // followed by a colon, slashes, or both. RE2 matches in linear time.
 var linkCandidate = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]{1,15}(:/{0,3}|//)[^\s<>"'\x60]*`)
 
-// text examines the link-like strings of plain text.
+// text examines the link-like strings of plain text. A candidate never spans the
+// regexp's \s (ASCII space, \t, \n, \f, \r) and always holds a ':' or a '/', so only
+// the words that hold one are matched, each on its own: the same matches as on the
+// whole text (a word starts after \s or at the start, a non-word context for \b, as
+// at the start of the text), at a fraction of the cost on prose.
 func (s *linkScan) text(part, t string) {
-	for _, m := range linkCandidate.FindAllString(t, -1) {
+	for m := range linkCandidates(t) {
 		s.link(part, trimLinkEnd(m), "")
 	}
 }
+
+// linkCandidates yields linkCandidate.FindAllString(t, -1), word by word.
+func linkCandidates(t string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for len(t) > 0 {
+			i := strings.IndexAny(t, ":/")
+			if i < 0 {
+				return
+			}
+			start := strings.LastIndexAny(t[:i], regexpSpace) + 1
+			end := strings.IndexAny(t[i:], regexpSpace)
+			if end < 0 {
+				end = len(t)
+			} else {
+				end += i
+			}
+			for _, m := range linkCandidate.FindAllString(t[start:end], -1) {
+				if !yield(m) {
+					return
+				}
+			}
+			t = t[end:]
+		}
+	}
+}
+
+// regexpSpace is what \s matches in Go's regexp syntax.
+const regexpSpace = " \t\n\f\r"
 
 // trimLinkEnd drops the punctuation that ends a sentence around a link.
 func trimLinkEnd(l string) string {
