@@ -54,7 +54,7 @@ func TestParsePolicy(t *testing.T) {
 	t.Run("unknown fields are kept as extensions and are not problems", func(t *testing.T) {
 		p, probs := ParsePolicy("version: STSv1\r\nmode: none\r\nmax_age: 0\r\nx-note: hello world\r\n")
 		require.Empty(t, probs)
-		assert.Equal(t, []Field{{"x-note", "hello world"}}, p.Extensions)
+		assert.Equal(t, []Field{{Name: "x-note", Value: "hello world"}}, p.Extensions)
 	})
 	for _, tc := range []struct{ name, in, want string }{
 		{"a duplicated mode is a problem", "version: STSv1\nmode: enforce\nmode: testing\nmx: a.example\nmax_age: 1\n", "mode appears again"},

@@ -2,6 +2,7 @@ package mtasts
 
 import (
 	"fmt"
+	"github.com/mailcheck/mailcheck/internal/txtfields"
 	"strconv"
 	"strings"
 )
@@ -77,7 +78,7 @@ func ParsePolicy(body string) (*Policy, []Problem) {
 			add(n, "%q is not a \"name: value\" field", line)
 			continue
 		}
-		if !validExtName(name) {
+		if !txtfields.ValidName(name) {
 			add(n, "bad field name %q", name)
 			continue
 		}
@@ -121,7 +122,7 @@ func ParsePolicy(body string) (*Policy, []Problem) {
 			}
 			p.MX = append(p.MX, value)
 		default:
-			p.Extensions = append(p.Extensions, Field{name, value})
+			p.Extensions = append(p.Extensions, Field{Name: name, Value: value})
 		}
 	}
 	if _, ok := seen["version"]; !ok {
@@ -202,7 +203,7 @@ func validPattern(s string) bool {
 			return false
 		}
 		for i := 0; i < len(label); i++ {
-			if c := label[i]; !isAlnum(c) && c != '-' {
+			if c := label[i]; !txtfields.IsAlnum(c) && c != '-' {
 				return false
 			}
 		}

@@ -2,6 +2,7 @@ package mtasts
 
 import (
 	"fmt"
+	"github.com/mailcheck/mailcheck/internal/txtfields"
 	"strings"
 )
 
@@ -16,24 +17,16 @@ type Record struct {
 	Extensions []Field `json:"extensions,omitempty"`
 }
 
-// Field is one name=value (record) or name: value (policy) pair.
-type Field struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+// Field is one name=value pair.
+type Field = txtfields.Field
 
 // SyntaxError is a grammar violation with the byte offset where it was found.
-type SyntaxError struct {
-	Offset int
-	Msg    string
-}
-
-func (e *SyntaxError) Error() string { return fmt.Sprintf("at byte %d: %s", e.Offset, e.Msg) }
+type SyntaxError = txtfields.SyntaxError
 
 // IsRecord reports whether a TXT record is an MTA-STS record at all: RFC 8461 §3.1
 // discards records that do not begin with "v=STSv1;".
 func IsRecord(txt string) bool {
-	return strings.HasPrefix(txt, RecordVersion) && strings.HasPrefix(strings.TrimLeft(txt[len(RecordVersion):], " \t"), ";")
+	return txtfields.HasVersion(txt, RecordVersion)
 }
 
 // ParseRecord parses an _mta-sts TXT record by the RFC 8461 §3.1 grammar:
@@ -45,27 +38,27 @@ func IsRecord(txt string) bool {
 //	sts-ext-value   = 1*(%x21-3A / %x3C / %x3E-7E)
 func ParseRecord(txt string) (*Record, error) {
 	if !strings.HasPrefix(txt, RecordVersion) {
-		return nil, &SyntaxError{0, `the record must start with "v=STSv1"`}
+		return nil, &SyntaxError{Offset: 0, Msg: `the record must start with "v=STSv1"`}
 	}
 	rec := &Record{}
 	pos := len(RecordVersion)
 	seenID := false
 	for {
 		// sts-field-delim
-		p := skipWSP(txt, pos)
+		p := txtfields.SkipWSP(txt, pos)
 		if p == len(txt) {
 			if pos == len(RecordVersion) {
-				return nil, &SyntaxError{pos, `no "id=" field`}
+				return nil, &SyntaxError{Offset: pos, Msg: `no "id=" field`}
 			}
 			if p != pos { // trailing whitespace without a delimiter
-				return nil, &SyntaxError{pos, "whitespace at the end of the record"}
+				return nil, &SyntaxError{Offset: pos, Msg: "whitespace at the end of the record"}
 			}
 			break
 		}
 		if txt[p] != ';' {
-			return nil, &SyntaxError{p, fmt.Sprintf("expected ';', found %q", txt[p])}
+			return nil, &SyntaxError{Offset: p, Msg: fmt.Sprintf("expected ';', found %q", txt[p])}
 		}
-		p = skipWSP(txt, p+1)
+		p = txtfields.SkipWSP(txt, p+1)
 		if p == len(txt) {
 			break // the optional final delimiter
 		}
@@ -76,29 +69,29 @@ func ParseRecord(txt string) (*Record, error) {
 		term := txt[p:end]
 		name, value, ok := strings.Cut(term, "=")
 		if !ok {
-			return nil, &SyntaxError{p, fmt.Sprintf("%q is not name=value", term)}
+			return nil, &SyntaxError{Offset: p, Msg: fmt.Sprintf("%q is not name=value", term)}
 		}
-		if !validExtName(name) {
-			return nil, &SyntaxError{p, fmt.Sprintf("bad field name %q", name)}
+		if !txtfields.ValidName(name) {
+			return nil, &SyntaxError{Offset: p, Msg: fmt.Sprintf("bad field name %q", name)}
 		}
 		if name == "id" {
 			if seenID {
-				return nil, &SyntaxError{p, `"id=" appears twice`}
+				return nil, &SyntaxError{Offset: p, Msg: `"id=" appears twice`}
 			}
 			if !validID(value) {
-				return nil, &SyntaxError{p + 3, fmt.Sprintf("id %q must be 1 to 32 letters and digits", value)}
+				return nil, &SyntaxError{Offset: p + 3, Msg: fmt.Sprintf("id %q must be 1 to 32 letters and digits", value)}
 			}
 			rec.ID, seenID = value, true
 		} else {
-			if !validExtValue(value) {
-				return nil, &SyntaxError{p + len(name) + 1, fmt.Sprintf("bad value %q for %s", value, name)}
+			if !txtfields.ValidValue(value) {
+				return nil, &SyntaxError{Offset: p + len(name) + 1, Msg: fmt.Sprintf("bad value %q for %s", value, name)}
 			}
-			rec.Extensions = append(rec.Extensions, Field{name, value})
+			rec.Extensions = append(rec.Extensions, Field{Name: name, Value: value})
 		}
 		pos = end
 	}
 	if !seenID {
-		return nil, &SyntaxError{len(txt), `no "id=" field`}
+		return nil, &SyntaxError{Offset: len(txt), Msg: `no "id=" field`}
 	}
 	return rec, nil
 }
@@ -113,47 +106,12 @@ func (r *Record) String() string {
 	return b.String()
 }
 
-func skipWSP(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
 func validID(s string) bool {
 	if len(s) == 0 || len(s) > 32 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func validExtName(s string) bool {
-	if len(s) == 0 || len(s) > 32 || !isAlnum(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-func validExtValue(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7e || c == ';' || c == '=' {
+		if !txtfields.IsAlnum(s[i]) {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package tlsrpt
 
 import (
 	"fmt"
+	"github.com/mailcheck/mailcheck/internal/txtfields"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -19,23 +20,15 @@ type Record struct {
 }
 
 // Field is one name=value pair.
-type Field struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+type Field = txtfields.Field
 
 // SyntaxError is a grammar violation with the byte offset where it was found.
-type SyntaxError struct {
-	Offset int
-	Msg    string
-}
-
-func (e *SyntaxError) Error() string { return fmt.Sprintf("at byte %d: %s", e.Offset, e.Msg) }
+type SyntaxError = txtfields.SyntaxError
 
 // IsRecord reports whether a TXT record is a TLS-RPT record at all: RFC 8460 §3
 // discards records that do not begin with "v=TLSRPTv1;".
 func IsRecord(txt string) bool {
-	return strings.HasPrefix(txt, Version) && strings.HasPrefix(strings.TrimLeft(txt[len(Version):], " \t"), ";")
+	return txtfields.HasVersion(txt, Version)
 }
 
 // Parse reads a record by the RFC 8460 §3 grammar:
@@ -49,22 +42,22 @@ func IsRecord(txt string) bool {
 // A record without rua= parses; Check reports it (the field is required).
 func Parse(txt string) (*Record, error) {
 	if !strings.HasPrefix(txt, Version) {
-		return nil, &SyntaxError{0, `the record must start with "v=TLSRPTv1"`}
+		return nil, &SyntaxError{Offset: 0, Msg: `the record must start with "v=TLSRPTv1"`}
 	}
 	rec := &Record{}
 	pos, fields, seenRUA := len(Version), 0, false
 	for {
-		p := skipWSP(txt, pos)
+		p := txtfields.SkipWSP(txt, pos)
 		if p == len(txt) {
 			if p != pos {
-				return nil, &SyntaxError{pos, "whitespace at the end of the record"}
+				return nil, &SyntaxError{Offset: pos, Msg: "whitespace at the end of the record"}
 			}
 			break
 		}
 		if txt[p] != ';' {
-			return nil, &SyntaxError{p, fmt.Sprintf("expected ';', found %q", txt[p])}
+			return nil, &SyntaxError{Offset: p, Msg: fmt.Sprintf("expected ';', found %q", txt[p])}
 		}
-		p = skipWSP(txt, p+1)
+		p = txtfields.SkipWSP(txt, p+1)
 		if p == len(txt) {
 			break
 		}
@@ -82,34 +75,34 @@ func Parse(txt string) (*Record, error) {
 		term := txt[p:fe]
 		name, value, ok := strings.Cut(term, "=")
 		if !ok {
-			return nil, &SyntaxError{p, fmt.Sprintf("%q is not name=value", term)}
+			return nil, &SyntaxError{Offset: p, Msg: fmt.Sprintf("%q is not name=value", term)}
 		}
-		if !validName(name) {
-			return nil, &SyntaxError{p, fmt.Sprintf("bad field name %q", name)}
+		if !txtfields.ValidName(name) {
+			return nil, &SyntaxError{Offset: p, Msg: fmt.Sprintf("bad field name %q", name)}
 		}
 		if name == "rua" {
 			if seenRUA {
-				return nil, &SyntaxError{p, `"rua=" appears twice`}
+				return nil, &SyntaxError{Offset: p, Msg: `"rua=" appears twice`}
 			}
 			seenRUA = true
 			for _, u := range strings.Split(value, ",") {
 				u = strings.Trim(u, " \t")
 				if u == "" || strings.ContainsAny(u, " \t") {
-					return nil, &SyntaxError{p + 4, fmt.Sprintf("bad URI list %q", value)}
+					return nil, &SyntaxError{Offset: p + 4, Msg: fmt.Sprintf("bad URI list %q", value)}
 				}
 				rec.RUA = append(rec.RUA, u)
 			}
 		} else {
-			if !validValue(value) {
-				return nil, &SyntaxError{p + len(name) + 1, fmt.Sprintf("bad value %q for %s", value, name)}
+			if !txtfields.ValidValue(value) {
+				return nil, &SyntaxError{Offset: p + len(name) + 1, Msg: fmt.Sprintf("bad value %q for %s", value, name)}
 			}
-			rec.Extensions = append(rec.Extensions, Field{name, value})
+			rec.Extensions = append(rec.Extensions, Field{Name: name, Value: value})
 		}
 		fields++
 		pos = fe
 	}
 	if fields == 0 {
-		return nil, &SyntaxError{len(txt), "no field after the version"}
+		return nil, &SyntaxError{Offset: len(txt), Msg: "no field after the version"}
 	}
 	return rec, nil
 }
@@ -156,39 +149,4 @@ func CheckURI(raw string) string {
 		return fmt.Sprintf("%q uses %s:, but reports go only to mailto: or https:", raw, u.Scheme)
 	}
 	return ""
-}
-
-func skipWSP(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 32 || !isAlnum(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-func validValue(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7e || c == ';' || c == '=' {
-			return false
-		}
-	}
-	return true
 }
