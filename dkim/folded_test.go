@@ -41,7 +41,9 @@ func TestVerifyMessageReadsHeavilyFoldedFields(t *testing.T) {
 	r := edResolver(t)
 	t.Run("a signed field folded over 200,000 three-byte lines verifies", func(t *testing.T) {
 		msg := foldedMessage(t, 200000, "x")
-		require.Equal(t, 200000, strings.Count(msg, "\r\n x"))
+		// Counted from the Subject on: the folded b= of the signature above it may
+		// also have a line starting " x".
+		require.Equal(t, 200000, strings.Count(msg[strings.Index(msg, "\r\nSubject:"):], "\r\n x"))
 		res, err := VerifyMessage(context.Background(), r, strings.NewReader(msg))
 		require.NoError(t, err)
 		require.Len(t, res.Signatures, 1)
