@@ -14,6 +14,7 @@ import (
 
 	"github.com/bodgit/sevenzip"
 	"github.com/mailcheck/mailcheck/internal/finding"
+	"github.com/mailcheck/mailcheck/internal/spool"
 	"github.com/nwaples/rardecode/v2"
 	"github.com/ulikunitz/xz"
 )
@@ -147,7 +148,7 @@ func (s *scanner) openNested(c *Attachment, open opener, csize int64, depth int)
 		s.malformed(c, "cannot be decompressed: "+err.Error())
 		return
 	}
-	sp := newSpool(min(s.cfg.memory, nestedMemory), s.cfg.tempDir)
+	sp := spool.New(min(s.cfg.memory, nestedMemory), s.cfg.tempDir)
 	defer sp.Close()
 	lr := &limitedReader{r: r, s: s, csize: csize}
 	_, err = io.Copy(sp, lr)

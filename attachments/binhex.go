@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/mailcheck/mailcheck/internal/finding"
+	"github.com/mailcheck/mailcheck/internal/spool"
 )
 
 // BinHex 4.0 (RFC 1741, "MIME Content Type for BinHex Encoded Files"; the format is
@@ -294,7 +295,7 @@ func (s *scanner) binhexFile(e entity, where string, br *bufio.Reader) (Attachme
 	a.names = parseNames([]string{h.Name})
 	a.Names = rawNames(a.names)
 	a.loc = where + " (BinHex) " + h.Name
-	sp := newSpool(s.cfg.memory, s.cfg.tempDir)
+	sp := spool.New(s.cfg.memory, s.cfg.tempDir)
 	defer sp.Close()
 	// Runs expand up to about 95 times; the data fork is decoded only up to the
 	// nested-archive byte limit, which is plenty to sniff and list it.

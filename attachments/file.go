@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mailcheck/mailcheck/internal/finding"
+	"github.com/mailcheck/mailcheck/internal/spool"
 )
 
 // newPart starts the Attachment for a MIME part.
@@ -46,8 +47,8 @@ func (s *scanner) headerMismatch(a *Attachment, e entity) {
 
 // spoolFrom copies r into a new spool. Read errors of the message itself are recorded
 // by the counting reader; decoding errors just end the data, as in a receiver.
-func (s *scanner) spoolFrom(r io.Reader, memory int64) *spool {
-	sp := newSpool(memory, s.cfg.tempDir)
+func (s *scanner) spoolFrom(r io.Reader, memory int64) *spool.Spool {
+	sp := spool.New(memory, s.cfg.tempDir)
 	if _, err := io.Copy(sp, r); err != nil && s.ioErr == nil {
 		if _, ok := err.(interface{ Timeout() bool }); ok || isSpillErr(err) {
 			s.ioErr = err
@@ -110,7 +111,7 @@ func (s *scanner) text(e entity, r io.Reader) {
 }
 
 func (s *scanner) uuFile(e entity, fileName string, b64 bool, br *bufio.Reader) {
-	sp := newSpool(s.cfg.memory, s.cfg.tempDir)
+	sp := spool.New(s.cfg.memory, s.cfg.tempDir)
 	defer sp.Close()
 	uudecode(br, sp, b64)
 	a := Attachment{Part: displayPart(e.path), Entry: fileName, Source: "uuencode", Size: sp.Size()}

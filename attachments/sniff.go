@@ -325,3 +325,11 @@ func htmlHasScript(r io.ReaderAt, size int64) bool {
 		[]byte(" onload="), []byte(" onerror="), []byte(" onclick="), []byte(" onmouseover="),
 		[]byte("window.location"), []byte("atob("), []byte("mssaveoropenblob"))
 }
+
+// head returns up to n bytes from the start of r.
+func head(r io.ReaderAt, size int64, n int) []byte {
+	n = int(min(int64(n), size))
+	b := make([]byte, n)
+	k, _ := r.ReadAt(b, 0)
+	return b[:k]
+}

@@ -1,4 +1,7 @@
-package attachments
+// Package spool holds data written once and then read at random offsets: in memory
+// up to a cap, then in a temporary file that Close always removes. The attachment
+// scan spools decoded parts and nested archives in it; the milter spools each message.
+package spool
 
 import (
 	"errors"
@@ -12,10 +15,11 @@ import (
 // 16 to 32 MiB would briefly need 48 MiB).
 const chunkSize = 256 << 10
 
-// spool holds one decoded part or nested archive: in memory up to memCap bytes, then in
-// a temporary file that Close always removes. It is written once, then read at random
-// offsets (the zip lister needs io.ReaderAt).
-type spool struct {
+// Spool holds up to memCap bytes in memory, then everything in a temporary file that
+// Close always removes. It is written once, then read at random offsets (the zip
+// lister needs io.ReaderAt). It is not safe for concurrent writes; concurrent ReadAt
+// calls are safe once writing is done.
+type Spool struct {
 	memCap int64
 	dir    string
 	chunks [][]byte
@@ -23,12 +27,14 @@ type spool struct {
 	size   int64
 }
 
-func newSpool(memCap int64, dir string) *spool {
-	return &spool{memCap: memCap, dir: dir}
+// New returns an empty spool that spills to a temporary file in dir ("" is
+// os.TempDir()) once more than memCap bytes are written.
+func New(memCap int64, dir string) *Spool {
+	return &Spool{memCap: memCap, dir: dir}
 }
 
 // Write appends p, moving everything to a temporary file once memCap is passed.
-func (s *spool) Write(p []byte) (int, error) {
+func (s *Spool) Write(p []byte) (int, error) {
 	if s.file == nil && s.size+int64(len(p)) > s.memCap {
 		if err := s.spill(); err != nil {
 			return 0, err
@@ -58,16 +64,16 @@ func (s *spool) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *spool) spill() error {
-	f, err := os.CreateTemp(s.dir, "mailcheck-part-*")
+func (s *Spool) spill() error {
+	f, err := os.CreateTemp(s.dir, "mailcheck-spool-*")
 	if err != nil {
-		return fmt.Errorf("attachments: spill part to disk: %w", err)
+		return fmt.Errorf("spool: spilling to disk: %w", err)
 	}
 	for _, c := range s.chunks {
 		if _, err := f.Write(c); err != nil {
 			f.Close()
 			os.Remove(f.Name())
-			return fmt.Errorf("attachments: spill part to disk: %w", err)
+			return fmt.Errorf("spool: spilling to disk: %w", err)
 		}
 	}
 	s.chunks = nil
@@ -76,12 +82,12 @@ func (s *spool) spill() error {
 }
 
 // Size is the number of bytes written.
-func (s *spool) Size() int64 { return s.size }
+func (s *Spool) Size() int64 { return s.size }
 
 // ReadAt reads from the spooled data.
-func (s *spool) ReadAt(p []byte, off int64) (int, error) {
+func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, errors.New("attachments: negative offset")
+		return 0, errors.New("spool: negative offset")
 	}
 	if off >= s.size {
 		return 0, io.EOF
@@ -110,7 +116,7 @@ func (s *spool) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // Close releases the memory and removes the temporary file, if any.
-func (s *spool) Close() error {
+func (s *Spool) Close() error {
 	s.chunks = nil
 	if s.file == nil {
 		return nil
@@ -122,12 +128,4 @@ func (s *spool) Close() error {
 	}
 	s.file = nil
 	return err
-}
-
-// head returns up to n bytes from the start of r.
-func head(r io.ReaderAt, size int64, n int) []byte {
-	n = int(min(int64(n), size))
-	b := make([]byte, n)
-	k, _ := r.ReadAt(b, 0)
-	return b[:k]
 }
