@@ -3,11 +3,11 @@ package mailcheck
 import (
 	"context"
 	"fmt"
-	"github.com/mailcheck/mailcheck/attachments"
 	"net/netip"
 	"slices"
 	"time"
 
+	"github.com/mailcheck/mailcheck/attachments"
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/reputation"
 )
