@@ -1,6 +1,7 @@
 package mailcheck
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -122,11 +123,12 @@ type envelopeConfig struct {
 // from those (dmarc.predicted-pass or dmarc.predicted-fail, with the policy it
 // applies), and its attachments against the receivers' blocked types. The report
 // starts with a one-line Verdict and carries the Authentication-Results field a
-// receiver would add. The message is spooled to a temporary file (always removed),
-// and every check streams from it, so memory does not grow with the message. The
-// time limit (WithTimeout, or ctx's deadline) bounds every check; a check it stops
-// is reported with Incomplete findings, not as an error. The error is set only when
-// the message cannot be read at all or an option is invalid.
+// receiver would add. The message is held in memory up to 1 MiB, else spooled to a
+// temporary file (always removed), and every check streams from it, so memory does
+// not grow with the message. The time limit (WithTimeout, or ctx's deadline) bounds
+// every check; a check it stops is reported with Incomplete findings, not as an
+// error. The error is set only when the message cannot be read at all or an option is
+// invalid.
 func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageReport, error) {
 	start := time.Now()
 	cfg, err := buildConfig(opts)
@@ -145,10 +147,9 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(spool.Name())
 	defer spool.Close()
 
-	hdr := message.CheckHeader(section(spool))
+	hdr := message.CheckHeader(spool.section())
 	from := hdr.FromDomain
 	rep := &MessageReport{FromDomain: from, MailcheckVersion: Version(), CheckedAt: checkedAt(start)}
 	var spfAuth *message.SPFAuth
@@ -163,11 +164,11 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		dkimCheck, dkimErr = CheckDKIMMessage(ctx, section(spool), WithAlignment(policy.aligned), WithResolver(cfg.resolver))
+		dkimCheck, dkimErr = CheckDKIMMessage(ctx, spool.section(), WithAlignment(policy.aligned), WithResolver(cfg.resolver))
 	}()
 	go func() {
 		defer wg.Done()
-		attCheck, attErr = CheckAttachments(ctx, section(spool), WithAttachmentOptions(cfg.attachmentOpts...))
+		attCheck, attErr = CheckAttachments(ctx, spool.section(), WithAttachmentOptions(cfg.attachmentOpts...))
 	}()
 	go func() {
 		defer wg.Done()
@@ -197,7 +198,7 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	}
 	rep.Checks = append(rep.Checks, dkimCheck, dmarcPredictionCheck(pred), attCheck)
 	// Content rules of the message package (issue 11): links, HTML-only, size.
-	contentCheck, err := checkContent(ctx, section(spool), section(spool), attCheck)
+	contentCheck, err := checkContent(ctx, spool.section(), spool.section(), attCheck)
 	if err != nil {
 		return nil, err
 	}
@@ -218,24 +219,86 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	return rep, nil
 }
 
-// spoolMessage copies the message to a temporary file, so each check reads it afresh.
-func spoolMessage(r io.Reader) (*os.File, error) {
+// maxMemorySpool is the largest message CheckMessage keeps in memory; a larger one is
+// spooled to a temporary file. Most mail is far smaller, and a temporary file costs
+// five system calls and, when many messages are checked at once, the kernel's lock on
+// the temporary directory.
+const maxMemorySpool = 1 << 20
+
+// spoolBufs recycles the in-memory spools, so a steady stream of messages does not
+// allocate (and the GC does not clear) a buffer per message.
+var spoolBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// spool holds the message so each check reads it afresh: in a pooled buffer up to
+// maxMemorySpool bytes, else in a temporary file (always removed by Close).
+type spool struct {
+	size int64
+	file *os.File
+
+	// mu guards buf against a read after Close, which has given it back to the pool.
+	mu  sync.RWMutex
+	buf *bytes.Buffer
+}
+
+// spoolMessage reads the whole message from r.
+func spoolMessage(r io.Reader) (*spool, error) {
+	buf := spoolBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxMemorySpool+1)); err != nil {
+		spoolBufs.Put(buf)
+		return nil, fmt.Errorf("mailcheck: reading the message: %w", err)
+	}
+	if buf.Len() <= maxMemorySpool {
+		return &spool{size: int64(buf.Len()), buf: buf}, nil
+	}
+	defer spoolBufs.Put(buf)
 	f, err := os.CreateTemp("", "mailcheck-message-*.eml")
 	if err != nil {
 		return nil, fmt.Errorf("mailcheck: spooling the message: %w", err)
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	size, err := io.Copy(f, io.MultiReader(buf, r))
+	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("mailcheck: reading the message: %w", err)
 	}
-	return f, nil
+	return &spool{size: size, file: f}, nil
+}
+
+func (s *spool) ReadAt(p []byte, off int64) (int, error) {
+	if s.file != nil {
+		return s.file.ReadAt(p, off)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.buf == nil {
+		return 0, os.ErrClosed
+	}
+	b := s.buf.Bytes()
+	if off >= int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // section is an independent reader over the whole spooled message.
-func section(f *os.File) io.Reader {
-	size, _ := f.Seek(0, io.SeekEnd)
-	return io.NewSectionReader(f, 0, size)
+func (s *spool) section() io.Reader { return io.NewSectionReader(s, 0, s.size) }
+
+// Close removes the temporary file or gives the buffer back to the pool.
+func (s *spool) Close() {
+	if s.file != nil {
+		s.file.Close()
+		os.Remove(s.file.Name())
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	spoolBufs.Put(s.buf)
+	s.buf = nil
 }
 
 // fromPolicy is the From domain's DMARC discovery, looked up in the background: its

@@ -1,7 +1,6 @@
 package attachments
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -38,7 +37,8 @@ func WalkText(ctx context.Context, r io.Reader, fn func(TextPart)) error {
 	c := config{limits: DefaultLimits, memory: DefaultMemory}
 	cr := &countingReader{r: r, ctx: ctx}
 	s := &scanner{ctx: ctx, cfg: c, textFn: fn}
-	br := bufio.NewReaderSize(cr, 64<<10)
+	br := getReader(cr)
+	defer putReader(br)
 	if why := rfc5322.Sniff(br); why == "" {
 		s.walkMessage(br, "", 0)
 	} // else not a message: there is no text to walk

@@ -162,6 +162,11 @@ func (m *MessageReport) AllFindings() []Finding {
 	return append(out, m.Findings...)
 }
 
+// readers recycles VerifyMessage's 64 KiB buffered readers, which are done with when
+// it returns (go-msgauth reads the body before VerifyWithOptions returns): one per
+// message would be allocated and cleared for every message a server checks.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
 // VerifyMessage verifies every DKIM-Signature on the message in r (RFC 5322 text,
 // CRLF or LF line ends) and judges alignment with the From domain (WithAlignment sets
 // the rule). Keys are fetched through res and linted like LookupKey's. The body is
@@ -172,7 +177,9 @@ func (m *MessageReport) AllFindings() []Finding {
 func VerifyMessage(ctx context.Context, res Resolver, r io.Reader, opts ...Option) (*MessageReport, error) {
 	c := newConfig(opts)
 	in := &ctxReader{r: r, ctx: ctx}
-	br := bufio.NewReaderSize(in, 64<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(in)
+	defer func() { br.Reset(nil); readers.Put(br) }()
 	sec, err := header.Read(br, MaxHeaderSize)
 	out := &MessageReport{Signatures: []*Signature{}}
 	switch {

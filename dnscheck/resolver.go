@@ -222,6 +222,13 @@ func New(opts Options) (*Resolver, error) {
 		norm[i] = hp
 	}
 	n := &network{servers: norm, timeout: opts.Timeout, attempts: opts.Attempts}
+	for _, s := range norm {
+		p, err := newUDPPool(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: %w", ErrBadServer, s, err)
+		}
+		n.pools = append(n.pools, p)
+	}
 	if n.timeout <= 0 {
 		n.timeout = DefaultTimeout
 	}
@@ -387,8 +394,21 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) (*Answe
 // network is the upstream source.
 type network struct {
 	servers  []string
+	pools    []*udpPool // by server, in the order of servers
 	timeout  time.Duration
 	attempts int
+}
+
+// Close closes the sockets the Resolver keeps open between queries. Calling it is
+// optional: a socket idle for 5 seconds is closed anyway. The Resolver stays usable;
+// a query after Close opens a socket of its own and closes it after the answer.
+func (r *Resolver) Close() error {
+	if n, ok := r.source.(*network); ok {
+		for _, p := range n.pools {
+			p.close()
+		}
+	}
+	return nil
 }
 
 // budget bounds one question across all its attempts.
@@ -413,11 +433,11 @@ func (n *network) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, string, b
 	results := make(chan result, n.attempts) // buffered: no attempt blocks after we return
 	launched, done := 0, 0
 	launch := func() {
-		server := n.servers[launched%len(n.servers)]
+		pool := n.pools[launched%len(n.pools)]
 		launched++
 		go func() {
-			resp, tcp, err := n.try(qctx, q, server)
-			results <- result{resp, server, tcp, err}
+			resp, tcp, err := n.try(qctx, q, pool)
+			results <- result{resp, pool.server, tcp, err}
 		}()
 	}
 	launch()
@@ -487,27 +507,26 @@ func expired(ctx context.Context) bool {
 
 // try sends q to one server over UDP, and again over TCP if the answer is truncated,
 // listening until ctx ends.
-func (n *network) try(ctx context.Context, q *dns.Msg, server string) (*dns.Msg, bool, error) {
-	timeout := n.budget()
-	if d, ok := ctx.Deadline(); ok {
-		timeout = time.Until(d)
+func (n *network) try(ctx context.Context, q *dns.Msg, pool *udpPool) (*dns.Msg, bool, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(n.budget())
 	}
-	if timeout <= 0 {
+	if time.Until(deadline) <= 0 {
 		return nil, false, context.DeadlineExceeded
 	}
-	udp := &dns.Client{Net: "udp", UDPSize: EDNSBufferSize, Timeout: timeout}
-	resp, _, err := udp.ExchangeContext(ctx, q.Copy(), server)
+	resp, err := pool.exchange(ctx, q, deadline)
 	if err != nil {
 		return nil, false, err
 	}
 	if !resp.Truncated {
 		return resp, false, nil
 	}
-	if d, ok := ctx.Deadline(); ok {
-		timeout = time.Until(d)
-	}
-	tcp := &dns.Client{Net: "tcp", Timeout: timeout}
-	resp, _, err = tcp.ExchangeContext(ctx, q.Copy(), server)
+	// RFC 7766 §5: a truncated UDP answer is asked again over TCP.
+	m := q.Copy()
+	m.Id = dns.Id()
+	tcp := &dns.Client{Net: "tcp", Timeout: time.Until(deadline)}
+	resp, _, err = tcp.ExchangeContext(ctx, m, pool.server)
 	return resp, true, err
 }
 

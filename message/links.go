@@ -1,13 +1,17 @@
 package message
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"iter"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/mailcheck/mailcheck/attachments"
 	"github.com/mailcheck/mailcheck/dmarc"
@@ -105,8 +109,7 @@ func CheckLinks(ctx context.Context, r io.Reader) (*Links, error) {
 		if isHTML {
 			s.html(p.Part, lr)
 		} else {
-			b, _ := io.ReadAll(lr)
-			s.text(p.Part, string(b))
+			s.plain(p.Part, lr)
 		}
 		read := budget + 1 - lr.N
 		if read > budget {
@@ -130,18 +133,57 @@ var linkCandidate = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]{1,15}(:/{0,3}|//)
 // regexp's \s (ASCII space, \t, \n, \f, \r) and always holds a ':' or a '/', so only
 // the words that hold one are matched, each on its own: the same matches as on the
 // whole text (a word starts after \s or at the start, a non-word context for \b, as
-// at the start of the text), at a fraction of the cost on prose.
+// at the start of the text), at a fraction of the cost on prose. t may be a view of a
+// reused buffer (plain), so what is kept is a copy.
 func (s *linkScan) text(part, t string) {
 	for m := range linkCandidates(t) {
-		s.link(part, trimLinkEnd(m), "")
+		s.link(part, strings.Clone(trimLinkEnd(m)), "")
+	}
+}
+
+// plainBufs recycles plain's read buffers.
+var plainBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// plain examines the links of a text/plain part read from r, a piece at a time, with
+// no copy of the whole text: each piece but the last ends with a \s character, which
+// no candidate spans, so the pieces hold the whole text's candidates (see text).
+func (s *linkScan) plain(part string, r io.Reader) {
+	bp := plainBufs.Get().(*[]byte)
+	defer plainBufs.Put(bp)
+	buf := (*bp)[:0]
+	for {
+		if len(buf) == cap(buf) { // a word longer than the buffer
+			buf = slices.Grow(buf, cap(buf))
+			*bp = buf
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		end := len(buf)
+		if err == nil {
+			end = bytes.LastIndexAny(buf, regexpSpace) + 1
+		}
+		if end > 0 {
+			// A view, not a copy: text keeps only copies of what it finds.
+			s.text(part, unsafe.String(&buf[0], end))
+			buf = buf[:copy(buf, buf[end:])]
+		}
+		if err != nil {
+			return
+		}
 	}
 }
 
 // linkCandidates yields linkCandidate.FindAllString(t, -1), word by word.
 func linkCandidates(t string) iter.Seq[string] {
 	return func(yield func(string) bool) {
-		for len(t) > 0 {
-			i := strings.IndexAny(t, ":/")
+		// The next ':' and the next '/' at or after the start of t, found with
+		// IndexByte (SIMD) and kept until passed (-1: none left).
+		colon, slash := strings.IndexByte(t, ':'), strings.IndexByte(t, '/')
+		for {
+			i := colon
+			if i < 0 || (slash >= 0 && slash < i) {
+				i = slash
+			}
 			if i < 0 {
 				return
 			}
@@ -158,8 +200,21 @@ func linkCandidates(t string) iter.Seq[string] {
 				}
 			}
 			t = t[end:]
+			colon, slash = nextAfter(t, colon, end, ':'), nextAfter(t, slash, end, '/')
 		}
 	}
+}
+
+// nextAfter moves the index at of c in the text before cutting cut bytes from its
+// start (t is what is left) into t, searching again only when at was cut.
+func nextAfter(t string, at, cut int, c byte) int {
+	switch {
+	case at < 0:
+		return -1
+	case at >= cut:
+		return at - cut
+	}
+	return strings.IndexByte(t, c)
 }
 
 // regexpSpace is what \s matches in Go's regexp syntax.

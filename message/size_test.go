@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/mailcheck/mailcheck/attachments"
 	"github.com/stretchr/testify/assert"
@@ -87,4 +89,32 @@ func TestTooLarge(t *testing.T) {
 		assert.Equal(t, int64(210_763_776), policy(t, "infomaniak").MaxMessageBytes)
 		assert.Equal(t, int64(201<<20), policy(t, "infomaniak").MaxMessageBytes)
 	})
+}
+
+// TestWireBytesCountsEachBareLFOnce checks the counted LFs against the rule byte by
+// byte (an LF not after a CR gains a CR), on random CR/LF/x text read in pieces of
+// every length, so a CRLF split between two reads is seen.
+func TestWireBytesCountsEachBareLFOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 500 {
+		msg := make([]byte, rng.IntN(300))
+		for j := range msg {
+			msg[j] = "\r\nx"[rng.IntN(3)]
+		}
+		want := int64(len(msg))
+		for j, c := range msg {
+			if c == '\n' && (j == 0 || msg[j-1] != '\r') {
+				want++
+			}
+		}
+		var r io.Reader = bytes.NewReader(msg)
+		if i%2 == 1 {
+			r = iotest.OneByteReader(r)
+		} else {
+			r = iotest.HalfReader(r)
+		}
+		res, err := CheckSize(context.Background(), r, nil)
+		require.NoError(t, err)
+		assert.Equal(t, want, res.WireBytes, "%q", msg)
+	}
 }
