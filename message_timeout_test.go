@@ -49,12 +49,12 @@ func TestMessageTimeoutIsReported(t *testing.T) {
 
 	t.Run("a message too large to check in the time limit says which parts were not finished", func(t *testing.T) {
 		// 48 MB of body: neither the body hash nor the attachment scan can finish in
-		// 50 ms, and both must say so rather than pass or fail.
+		// 1 ms (less than spooling it takes), and both must say so rather than pass or fail.
 		var b strings.Builder
 		b.WriteString(strings.Replace(string(signed), "\r\n\r\n", "\r\nMIME-Version: 1.0\r\n\r\n", 1))
 		b.WriteString(strings.Repeat(strings.Repeat("0123456789", 7)+"\r\n", 48<<20/72))
 		rep, err := mailcheck.CheckMessage(context.Background(), strings.NewReader(b.String()),
-			mailcheck.WithResolver(dnscheck.NewZoneResolver(zone)), mailcheck.WithTimeout(50*time.Millisecond))
+			mailcheck.WithResolver(dnscheck.NewZoneResolver(zone)), mailcheck.WithTimeout(time.Millisecond))
 		require.NoError(t, err)
 		t.Logf("elapsed %d ms", rep.ElapsedMS)
 		assert.True(t, rep.Incomplete)
