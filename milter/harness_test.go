@@ -151,7 +151,12 @@ func splitFields(head string) []string {
 func (r result) header(name string) (string, bool) {
 	for _, m := range r.mods {
 		if (m.Type == gomilter.ActionInsertHeader || m.Type == gomilter.ActionAddHeader) && m.HeaderName == name {
-			return m.HeaderValue, true
+			// The client negotiates SMFIP_HDR_LEADSPC: the value carries its space.
+			v, ok := strings.CutPrefix(m.HeaderValue, " ")
+			if !ok {
+				return "(no leading space: " + m.HeaderValue + ")", true
+			}
+			return v, true
 		}
 	}
 	return "", false

@@ -434,7 +434,10 @@ func (m *session) finish(mod gomilter.Modifier) *gomilter.Response {
 	logf := func(d decision, rep *mailcheck.MessageReport, extra ...any) *gomilter.Response {
 		resp := m.respond(mod, d, rep)
 		attrs := append(line, "action", string(d.action))
-		if d.reply != nil {
+		switch {
+		case d.action == Hold:
+			attrs = append(attrs, "reason", d.reply.text)
+		case d.reply != nil:
 			attrs = append(attrs, "reply", fmt.Sprintf("%d %s", d.reply.code, d.reply.text))
 		}
 		if len(d.tagged) > 0 {
@@ -545,6 +548,11 @@ func (m *session) changeHeader(mod gomilter.Modifier, index int, name string) {
 // insertHeader puts a field at the top of the header, where receivers add theirs
 // (RFC 8601 §5 prepends Authentication-Results).
 func (m *session) insertHeader(mod gomilter.Modifier, name, value string) {
+	if m.leadSpace {
+		// Under SMFIP_HDR_LEADSPC the MTA adds no space after the colon of the
+		// fields we add either (Postfix wrote "X-Mailcheck:pass" before this).
+		value = " " + value
+	}
 	if err := mod.InsertHeader(0, name, value); err != nil {
 		m.s.log.Warn("adding a header field", "field", name, "error", err.Error())
 	}

@@ -79,6 +79,7 @@ func commands(e *env) []*cli.Command {
 		messageCommand(e),
 		bounceCommand(e),
 		bulkCommand(e),
+		milterCommand(e),
 		completionCommand(e),
 		manCommand(e),
 	}

@@ -25,6 +25,8 @@ type Options struct {
 	Hang bool
 	// Banner replaces the greeting line ("220 mx.test ESMTP" by default).
 	Banner string
+	// AcceptMail takes MAIL, RCPT and DATA, and keeps each message (Messages).
+	AcceptMail bool
 }
 
 // Server is a running SMTP server.
@@ -38,6 +40,7 @@ type Server struct {
 	ln    net.Listener
 	mu    sync.Mutex
 	cmds  []string
+	msgs  []string
 	conns []net.Conn
 	wg    sync.WaitGroup
 }
@@ -72,6 +75,14 @@ func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.cmds...)
+}
+
+// Messages returns the messages received so far (AcceptMail), as sent after DATA with
+// the dot-stuffing undone.
+func (s *Server) Messages() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.msgs...)
 }
 
 func (s *Server) accept() {
@@ -127,6 +138,8 @@ func (s *Server) serve(c net.Conn) {
 		case "EHLO":
 			if s.opts.Cert != nil && !secure {
 				w("250-mx.test", "250-PIPELINING", "250 STARTTLS")
+			} else if s.opts.AcceptMail {
+				w("250-mx.test", "250-8BITMIME", "250 SIZE 104857600")
 			} else {
 				w("250-mx.test", "250 PIPELINING")
 			}
@@ -147,6 +160,33 @@ func (s *Server) serve(c net.Conn) {
 		case "QUIT":
 			w("221 2.0.0 bye")
 			return
+		case "MAIL", "RCPT", "RSET", "NOOP":
+			if !s.opts.AcceptMail {
+				w("502 5.5.2 not implemented")
+				continue
+			}
+			w("250 2.0.0 ok")
+		case "DATA":
+			if !s.opts.AcceptMail {
+				w("502 5.5.2 not implemented")
+				continue
+			}
+			w("354 go ahead")
+			var msg strings.Builder
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line == ".\r\n" {
+					break
+				}
+				msg.WriteString(strings.TrimPrefix(line, ".")) // RFC 5321 §4.5.2
+			}
+			s.mu.Lock()
+			s.msgs = append(s.msgs, msg.String())
+			s.mu.Unlock()
+			w("250 2.0.0 queued")
 		default:
 			w("502 5.5.2 not implemented")
 		}
