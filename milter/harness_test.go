@@ -231,3 +231,5 @@ func (h *harness) rawConn(t testing.TB) net.Conn {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
