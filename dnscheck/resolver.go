@@ -140,6 +140,9 @@ type Resolver struct {
 	// nil means the built-in root anchor.
 	anchors       map[string][]*dns.DS
 	customAnchors bool
+
+	// clock replaces time.Now for the cache's expiry and DNSSEC validity (tests).
+	clock func() time.Time
 }
 
 type cacheKey struct {
@@ -150,6 +153,46 @@ type cacheKey struct {
 type cached struct {
 	ans *Answer
 	err error
+	// expires is when the entry stops being used (see cacheLifetime).
+	expires time.Time
+}
+
+// How long answers stay cached. A Resolver serves one report as readily as a milter
+// running for months, so answers follow their TTLs, within bounds:
+//   - at least minAnswerLife, so one report (its --timeout is 30 s by default) asks
+//     each question once and sees one answer even under TTL 0;
+//   - at most maxAnswerLife;
+//   - failures (no response, SERVFAIL, REFUSED) for failureLife: long enough that one
+//     report does not wait on a dead server twice, short enough that a lost packet
+//     does not spoil the rest of a bulk run or a milter's day (RFC 9520 §3.2 allows
+//     1 s to 5 min; RFC 2308 §7.1 caps SERVFAIL at 5 min).
+const (
+	minAnswerLife = time.Minute
+	maxAnswerLife = 24 * time.Hour
+	failureLife   = 30 * time.Second
+)
+
+// cacheLifetime is how long an answer (or failure) is kept: the smallest TTL of its
+// answer records, or for a negative answer its SOA's negative TTL (RFC 2308 §5: the
+// smaller of the SOA record's TTL and its MINIMUM; none without an SOA), clamped as
+// above.
+func cacheLifetime(ans *Answer, err error) time.Duration {
+	if err != nil || ans.Rcode == dns.RcodeServerFailure || ans.Rcode == dns.RcodeRefused {
+		return failureLife
+	}
+	ttl := uint32(maxAnswerLife / time.Second)
+	for _, rr := range ans.Records {
+		ttl = min(ttl, rr.Header().Ttl)
+	}
+	if len(ans.Records) == 0 {
+		ttl = 0 // no SOA: RFC 2308 §5 says not to cache it (beyond the floor)
+		for _, rr := range ans.Authority {
+			if soa, ok := rr.(*dns.SOA); ok {
+				ttl = min(soa.Hdr.Ttl, soa.Minttl)
+			}
+		}
+	}
+	return min(max(time.Duration(ttl)*time.Second, minAnswerLife), maxAnswerLife)
 }
 
 type cacheEntry struct {
@@ -158,7 +201,7 @@ type cacheEntry struct {
 }
 
 // SetCacheLimit bounds the cache to n answers, evicting the least recently used past
-// it (0, the default, keeps every answer for the Resolver's life: right for one check
+// it (0, the default, bounds it only by the answers' lifetimes: right for one check
 // run, not for a bulk run over millions of domains). Call it before the first query.
 func (r *Resolver) SetCacheLimit(n int) {
 	r.mu.Lock()
@@ -297,7 +340,8 @@ func (r *Resolver) Stats() Stats {
 }
 
 // Query asks one question and returns the whole response. Identical concurrent questions
-// share one query, and answers are cached for the Resolver's life. The error is set only
+// share one query, and answers are cached by their TTLs (at least a minute, failures 30
+// seconds: see cacheLifetime). The error is set only
 // when no response arrived (timeout, network failure, cancelled context); SERVFAIL and
 // REFUSED are responses and come back in Answer.Rcode.
 //
@@ -322,7 +366,7 @@ func (r *Resolver) Query(ctx context.Context, name string, qtype uint16) (*Answe
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.budget)
 		defer cancel()
 		ans, err := r.query(fctx, key.name, qtype)
-		c := cached{ans, err}
+		c := cached{ans, err, r.now().Add(cacheLifetime(ans, err))}
 		r.mu.Lock()
 		if e, ok := r.cache[key]; ok {
 			r.order.Remove(e)
@@ -354,8 +398,14 @@ func (r *Resolver) fromCache(key cacheKey) (cached, bool) {
 	if !ok {
 		return cached{}, false
 	}
+	c := e.Value.(cacheEntry).cached
+	if !r.now().Before(c.expires) {
+		r.order.Remove(e)
+		delete(r.cache, key)
+		return cached{}, false
+	}
 	r.order.MoveToFront(e)
-	return e.Value.(cacheEntry).cached, true
+	return c, true
 }
 
 // expiredError is what a caller whose context ended before the answer gets.

@@ -165,8 +165,13 @@ func (r *Resolver) trustAnchors() map[string][]*dns.DS {
 	return m
 }
 
-// now is the clock for signature validity periods.
-func (r *Resolver) now() time.Time { return time.Now() }
+// now is the clock for signature validity periods and the cache's expiry.
+func (r *Resolver) now() time.Time {
+	if r.clock != nil {
+		return r.clock()
+	}
+	return time.Now()
+}
 
 // maxNSEC3Iterations is the iteration count above which an NSEC3 proof is treated as
 // insecure rather than computed (RFC 9276 §3.2 allows it; BIND and Unbound use 150).
