@@ -123,9 +123,11 @@ type envelopeConfig struct {
 // from those (dmarc.predicted-pass or dmarc.predicted-fail, with the policy it
 // applies), and its attachments against the receivers' blocked types. The report
 // starts with a one-line Verdict and carries the Authentication-Results field a
-// receiver would add. The message is held in memory up to 1 MiB, else spooled to a
-// temporary file (always removed), and every check streams from it, so memory does
-// not grow with the message. The time limit (WithTimeout, or ctx's deadline) bounds
+// receiver would add. A reader that can seek and be read at offsets (a file, a
+// bytes.Reader, an io.SectionReader) is read in place, from its current offset; any
+// other message is held in memory up to 1 MiB, else spooled to a temporary file
+// (always removed). Every check streams from it, so memory does not grow with the
+// message. The time limit (WithTimeout, or ctx's deadline) bounds
 // every check; a check it stops is reported with Incomplete findings, not as an
 // error. The error is set only when the message cannot be read at all or an option is
 // invalid.
@@ -229,19 +231,37 @@ const maxMemorySpool = 1 << 20
 // allocate (and the GC does not clear) a buffer per message.
 var spoolBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// spool holds the message so each check reads it afresh: in a pooled buffer up to
-// maxMemorySpool bytes, else in a temporary file (always removed by Close).
+// spool holds the message so each check reads it afresh: in place when the reader
+// can be read at offsets, else in a pooled buffer up to maxMemorySpool bytes, else in
+// a temporary file (always removed by Close).
 type spool struct {
 	size int64
 	file *os.File
+	at   *io.SectionReader // the caller's reader, read in place
 
 	// mu guards buf against a read after Close, which has given it back to the pool.
 	mu  sync.RWMutex
 	buf *bytes.Buffer
 }
 
-// spoolMessage reads the whole message from r.
+// spoolMessage reads the whole message from r. A reader that can seek and be read at
+// offsets (an *os.File of a regular file, a bytes.Reader, an io.SectionReader: the
+// milter's spool) is not copied: the checks read it in place, from its current
+// offset to its end, and it is left at its end as if read.
 func spoolMessage(r io.Reader) (*spool, error) {
+	if ra, ok := r.(interface {
+		io.ReaderAt
+		io.Seeker
+	}); ok {
+		if cur, err := ra.Seek(0, io.SeekCurrent); err == nil {
+			if end, err := ra.Seek(0, io.SeekEnd); err == nil && end >= cur {
+				return &spool{size: end - cur, at: io.NewSectionReader(ra, cur, end-cur)}, nil
+			}
+			if _, err := ra.Seek(cur, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("mailcheck: reading the message: %w", err)
+			}
+		}
+	}
 	buf := spoolBufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	if _, err := buf.ReadFrom(io.LimitReader(r, maxMemorySpool+1)); err != nil {
@@ -266,6 +286,9 @@ func spoolMessage(r io.Reader) (*spool, error) {
 }
 
 func (s *spool) ReadAt(p []byte, off int64) (int, error) {
+	if s.at != nil {
+		return s.at.ReadAt(p, off)
+	}
 	if s.file != nil {
 		return s.file.ReadAt(p, off)
 	}
@@ -290,6 +313,9 @@ func (s *spool) section() io.Reader { return io.NewSectionReader(s, 0, s.size) }
 
 // Close removes the temporary file or gives the buffer back to the pool.
 func (s *spool) Close() {
+	if s.at != nil {
+		return // the caller's
+	}
 	if s.file != nil {
 		s.file.Close()
 		os.Remove(s.file.Name())

@@ -13,7 +13,7 @@ import (
 func TestSpoolReadsTheMessageBackInMemoryAndFromAFile(t *testing.T) {
 	for _, size := range []int{0, 100, maxMemorySpool, maxMemorySpool + 1, 3*maxMemorySpool + 7} {
 		msg := bytes.Repeat([]byte("0123456789abcdef\r\n"), size/18+1)[:size]
-		sp, err := spoolMessage(bytes.NewReader(msg))
+		sp, err := spoolMessage(struct{ io.Reader }{bytes.NewReader(msg)}) // a plain reader: copied
 		require.NoError(t, err)
 		assert.Equal(t, size > maxMemorySpool, sp.file != nil, "size %d: in a file", size)
 		for range 2 { // each section reads the whole message afresh
@@ -34,4 +34,41 @@ func TestSpoolReadsTheMessageBackInMemoryAndFromAFile(t *testing.T) {
 			assert.ErrorIs(t, err, os.ErrClosed, "size %d: no read of a buffer given back to the pool", size)
 		}
 	}
+}
+
+func TestSpoolReadsASeekableReaderInPlace(t *testing.T) {
+	msg := []byte("Received: by mx\r\nFrom: a@example.com\r\n\r\nHello.\r\n")
+	r := bytes.NewReader(msg)
+	_, err := r.Seek(17, io.SeekStart) // the caller already read the Received line
+	require.NoError(t, err)
+	sp, err := spoolMessage(r)
+	require.NoError(t, err)
+	assert.Nil(t, sp.file)
+	assert.Nil(t, sp.buf, "not copied")
+	got, err := io.ReadAll(sp.section())
+	require.NoError(t, err)
+	assert.Equal(t, string(msg[17:]), string(got), "read from the reader's offset")
+	assert.Equal(t, 0, r.Len(), "left at its end, as if read")
+	sp.Close()
+
+	// A file: read in place too; a pipe (not seekable) is copied.
+	f, err := os.CreateTemp(t.TempDir(), "msg")
+	require.NoError(t, err)
+	defer f.Close()
+	f.Write(msg)
+	f.Seek(0, io.SeekStart)
+	sp, err = spoolMessage(f)
+	require.NoError(t, err)
+	assert.NotNil(t, sp.at)
+	got, _ = io.ReadAll(sp.section())
+	assert.Equal(t, string(msg), string(got))
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	go func() { pw.Write(msg); pw.Close() }()
+	sp, err = spoolMessage(pr)
+	require.NoError(t, err)
+	assert.Nil(t, sp.at, "a pipe cannot seek: copied")
+	got, _ = io.ReadAll(sp.section())
+	assert.Equal(t, string(msg), string(got))
+	sp.Close()
 }
