@@ -252,7 +252,7 @@ func spoolMessage(r io.Reader) (*spool, error) {
 	if ra, ok := r.(interface {
 		io.ReaderAt
 		io.Seeker
-	}); ok {
+	}); ok && readableInPlace(r) {
 		if cur, err := ra.Seek(0, io.SeekCurrent); err == nil {
 			if end, err := ra.Seek(0, io.SeekEnd); err == nil && end >= cur {
 				return &spool{size: end - cur, at: io.NewSectionReader(ra, cur, end-cur)}, nil
@@ -283,6 +283,19 @@ func spoolMessage(r io.Reader) (*spool, error) {
 		return nil, fmt.Errorf("mailcheck: reading the message: %w", err)
 	}
 	return &spool{size: size, file: f}, nil
+}
+
+// readableInPlace reports whether r can be read at offsets as it is: any ReaderAt
+// except an *os.File that is not a regular file (a directory, a device, a FIFO seeks
+// without error on Linux but does not read back), which is copied so the read error
+// surfaces once, in spoolMessage's words.
+func readableInPlace(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return true
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
 }
 
 func (s *spool) ReadAt(p []byte, off int64) (int, error) {

@@ -72,3 +72,15 @@ func TestSpoolReadsASeekableReaderInPlace(t *testing.T) {
 	assert.Equal(t, string(msg), string(got))
 	sp.Close()
 }
+
+func TestSpoolReportsADirectoryOnceInItsOwnWords(t *testing.T) {
+	// A directory seeks without error on Linux but does not read: copied, so the
+	// error comes from spoolMessage and no check reports it again in its own words.
+	d, err := os.Open(t.TempDir())
+	require.NoError(t, err)
+	defer d.Close()
+	_, err = spoolMessage(d)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "reading the message")
+	assert.Contains(t, err.Error(), "is a directory")
+}
