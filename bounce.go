@@ -16,6 +16,7 @@ import (
 	"github.com/mailcheck/mailcheck/dmarc"
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/message"
+	"github.com/mailcheck/mailcheck/reputation"
 	"github.com/mailcheck/mailcheck/spf"
 )
 
@@ -332,7 +333,7 @@ func (d *diagnosis) run() error {
 		d.out.Bounces = append(d.out.Bounces, b)
 	}
 	// The report lists the checks in a stable order.
-	for _, id := range []string{"spf", "spf-host", "dmarc", "dkim", "message-headers", "message-dkim", "message-attachments", "ptr"} {
+	for _, id := range []string{"spf", "spf-host", "dmarc", "dkim", "message-headers", "message-dkim", "message-attachments", "message-content", "ptr", "reputation"} {
 		if c := d.checks[id]; c != nil {
 			d.out.Checks = append(d.out.Checks, c)
 		}
@@ -399,6 +400,24 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 			c := headersCheck(hdr, hdr.Findings)
 			c.ID = "message-headers"
 			d.checks[c.ID] = c
+		}
+	}
+	if ptr && d.ip.IsValid() && d.cfg.reputationOn() {
+		// The lists the reply names are not the only ones receivers consult: look
+		// the IP up in the default lists too, through the same resolver.
+		opts := []reputation.Option{reputation.WithSendingIPs(d.ip)}
+		if d.cfg.blocklists != nil {
+			opts = append(opts, reputation.WithLists(d.cfg.blocklists...))
+		}
+		res, err := reputation.Check(d.ctx, d.cfg.resolver, "", opts...)
+		if err != nil {
+			return err
+		}
+		if len(res.Results) > 0 { // none for a private or documentation address
+			c := &Check{ID: "reputation", Domain: d.ip.String(), Findings: res.Findings, Details: res}
+			c.Status = statusOf(c.Findings)
+			c.Summary = fmt.Sprintf("%d lookup(s) of %s in %d blocklists: %d listing(s).", len(res.Results), d.ip, len(res.Lists), len(res.Listed()))
+			d.checks["reputation"] = c
 		}
 	}
 	if ptr && d.ip.IsValid() {
@@ -558,17 +577,20 @@ func hostOr(h, alt string) string {
 func (d *diagnosis) contentFindings(rc bounce.Recipient) []Finding {
 	if d.original == nil {
 		return []Finding{{Code: bounce.CodeNoOriginal, Severity: Info,
-			Message: "The notice does not return the message, so its header and attachments cannot be checked.",
+			Message: "The notice does not return the message, so its header, attachments and links cannot be checked.",
 			Fix:     "Run `mailcheck message` on a copy of the message as you sent it."}}
 	}
 	var problems []string
-	for _, id := range []string{"message-attachments", "message-headers"} {
+	for _, id := range []string{"message-attachments", "message-content", "message-headers"} {
 		c := d.checks[id]
 		if c == nil {
 			continue
 		}
 		for _, f := range c.Findings {
-			if f.Severity == Error || (f.Severity == Warning && id == "message-attachments") {
+			// Header warnings (no Message-ID) rarely make a content filter refuse a
+			// message; the attachment and link warnings are what URL and attachment
+			// filters score.
+			if f.Severity == Error || (f.Severity == Warning && id != "message-headers" && !f.Incomplete) {
 				problems = append(problems, strings.TrimSuffix(f.Message, "."))
 			}
 		}
@@ -578,13 +600,13 @@ func (d *diagnosis) contentFindings(rc bounce.Recipient) []Finding {
 			Message: fmt.Sprintf("The returned message carries what receivers refuse: %s.", strings.Join(problems, "; ")),
 			Fix:     "Remove or replace what the findings of the message checks name (send documents as PDF, share executables and archives of them by link), then send again."}}
 	}
-	what := "the returned message's header and attachments pass mailcheck's rules"
+	what := "the returned message's header, attachments and links pass mailcheck's rules"
 	if !d.body {
 		what = "the returned header passes mailcheck's rules (the body did not come back)"
 	}
 	return []Finding{{Code: bounce.CodeContentRejected, Severity: Warning,
-		Message: fmt.Sprintf("The receiver refused the content, but %s: the text, its links or the sender's reputation decided.", what),
-		Fix:     "Check the links against blocklists, avoid URL shorteners, and compare with a plain message that is accepted."}}
+		Message: fmt.Sprintf("The receiver refused the content, but %s: the wording, the link domains' reputation or the sender's reputation decided.", what),
+		Fix:     "Check the link domains against domain blocklists (the reputation check of `mailcheck DOMAIN` looks a domain up in Spamhaus DBL and SURBL), avoid URL shorteners, and compare with a plain message that is accepted."}}
 }
 
 // blocklists names the lists and listing authorities receivers cite.
@@ -611,6 +633,21 @@ func (d *diagnosis) ptrFindings(rc bounce.Recipient) []Finding {
 				Message: fmt.Sprintf("%s is listed by %s, which the receiver consults.", ip, bl.name),
 				Fix:     fmt.Sprintf("Find and stop what got the IP listed (a compromised account, an open relay, a spam run), then ask for removal at %s.", bl.delist)})
 			break
+		}
+	}
+	// Listings found by looking the IP up now, on lists the reply did not name.
+	if c := d.checks["reputation"]; c != nil {
+		named := ""
+		if len(fs) > 0 {
+			named = strings.ToLower(fs[0].Message)
+		}
+		for _, r := range c.Details.(*reputation.Report).Listed() {
+			if first, _, _ := strings.Cut(strings.ToLower(r.List), " "); named != "" && first != "" && strings.Contains(named, first) {
+				continue // the list the reply named, already reported
+			}
+			fs = append(fs, Finding{Code: bounce.CodeBlocklisted, Severity: Error, Ref: "RFC 5782 §2",
+				Message: fmt.Sprintf("%s is listed on %s (%s): %s. Receivers that consult it refuse or distrust its mail.", d.ip, r.List, r.Zone, strings.Join(r.Meanings, "; ")),
+				Fix:     fmt.Sprintf("Find and stop what got the IP listed (a compromised account, an open relay, a spam run), then ask for removal at %s.", r.Removal)})
 		}
 	}
 	if c := d.checks["ptr"]; c != nil {

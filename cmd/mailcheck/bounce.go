@@ -21,11 +21,13 @@ func bounceCommand(e *env) *cli.Command {
 			"authentication failures it checks the sender domain's SPF, DKIM and DMARC and\n" +
 			"replays SPF for the IP the receiver saw (and says when a forward without SRS is\n" +
 			"to blame); for spam, virus and content rejections it checks the returned message;\n" +
-			"for blocks it checks the sending IP's reverse DNS. DNS goes through --zone or\n" +
+			"for blocks it checks the sending IP's reverse DNS and looks the IP up in DNS\n" +
+			"blocklists (--no-reputation skips that). DNS goes through --zone or\n" +
 			"--resolver. Exits 2 when the input is not a bounce, 1 when a cause on the\n" +
 			"sender's side was found, 3 when DNS failed.\n\n" +
 			"Example: mailcheck bounce returned.eml",
-		Flags: attachmentFlags(),
+		Flags: append(attachmentFlags(),
+			&cli.BoolFlag{Name: "no-reputation", Usage: "for a block, do not look the sending IP up in DNS blocklists (Spamhaus, SpamCop, ...)"}),
 		Action: func(c *cli.Context) error {
 			o, err := readOptions(c, e)
 			if err != nil {
@@ -42,7 +44,8 @@ func bounceCommand(e *env) *cli.Command {
 			}
 			defer cancel()
 			rep, err := mailcheck.ExplainBounce(ctx, in, mailcheck.WithResolver(r),
-				mailcheck.WithAttachmentOptions(attachmentOptions(c)...))
+				mailcheck.WithAttachmentOptions(attachmentOptions(c)...),
+				mailcheck.WithReputation(!c.Bool("no-reputation")))
 			var nb *bounce.NotBounceError
 			switch {
 			case errors.As(err, &nb):
