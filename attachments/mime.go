@@ -3,7 +3,6 @@ package attachments
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"mime/quotedprintable"
@@ -228,7 +227,7 @@ func decodeBody(cte string, r io.Reader) io.Reader {
 	case "base64":
 		// Receivers skip characters outside the alphabet and padding in the middle; so
 		// does this, rather than stopping at the first one.
-		return base64.NewDecoder(base64.RawStdEncoding, &b64Filter{r: r})
+		return newB64Decoder(r)
 	case "quoted-printable":
 		return quotedprintable.NewReader(r)
 	case "x-uuencode", "x-uue", "uuencode":
@@ -251,34 +250,6 @@ func decodeBody(cte string, r io.Reader) io.Reader {
 		return pr
 	}
 	return r
-}
-
-// b64Filter keeps only base64 alphabet characters.
-type b64Filter struct{ r io.Reader }
-
-// b64Alphabet marks the bytes of the base64 alphabet (RFC 4648 §4, without '=').
-var b64Alphabet = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
-		t[c] = true
-	}
-	return t
-}()
-
-func (f *b64Filter) Read(p []byte) (int, error) {
-	for {
-		n, err := f.r.Read(p)
-		k := 0
-		for _, c := range p[:n] {
-			// Branch-free: the byte is always written, and kept only if it counts.
-			p[k] = c
-			if b64Alphabet[c] {
-				k++
-			}
-		}
-		if k > 0 || err != nil {
-			return k, err
-		}
-	}
 }
 
 // uuBegin parses a uuencode header line. POSIX uuencode writes "begin <octal mode>
@@ -316,9 +287,9 @@ func uudecode(br *bufio.Reader, w io.Writer, b64 bool) {
 			}
 			pw.Close()
 		}()
-		// b64Filter drops padding and stray characters, as for base64 parts; the block
+		// The decoder drops padding and stray characters, as for base64 parts; the block
 		// is drained to its end so the goroutine always finishes.
-		io.Copy(w, base64.NewDecoder(base64.RawStdEncoding, &b64Filter{r: pr}))
+		io.Copy(w, newB64Decoder(pr))
 		io.Copy(io.Discard, pr)
 		return
 	}
