@@ -61,6 +61,7 @@ func bulkCommand(e *env) *cli.Command {
 			&cli.StringSliceFlag{Name: "selector", Usage: "also look up this DKIM `SELECTOR` at every domain (repeatable)"},
 			&cli.StringSliceFlag{Name: "ip", Usage: "a sending `IP` of every domain (repeatable)"},
 			&cli.IntFlag{Name: "min-score", Usage: "exit 1 when a domain's score is surely below `N` (0–100), 3 when DNS failures leave it open"},
+			&cli.BoolFlag{Name: "no-selector-probe", Usage: "look up only the known DKIM selectors (--selector, the CSV's selector column), not ~30 common ones: 18 DNS queries per domain instead of 48; a domain with no known selector is still probed"},
 			&cli.BoolFlag{Name: "reputation", Usage: "also look every domain's sending IPs, MX addresses and name up in DNS blocklists (off by default: thousands of queries exceed the lists' free quotas)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the records to `FILE` instead of standard output"},
 			&cli.BoolFlag{Name: "resume", Usage: "append to --output, skipping the domains it already holds"},
@@ -79,6 +80,9 @@ type bulkSettings struct {
 	common   []mailcheck.Option
 	output   string
 	resume   bool
+	// probeKnown: domains with a known selector are not probed for common ones
+	// (--no-selector-probe); globalSelectors: --selector was given.
+	probeKnown, globalSelectors bool
 }
 
 func bulkAction(c *cli.Context, e *env) error {
@@ -143,7 +147,7 @@ func bulkAction(c *cli.Context, e *env) error {
 	}
 	lastFlush := time.Now()
 	code := exitOK
-	jobs := readJobs(in, s.shard, seen, st)
+	jobs := readJobs(in, s.shard, seen, st, s.probeKnown && !s.globalSelectors)
 	err = mailcheck.CheckStream(ctx, jobs, func(res mailcheck.DomainResult) {
 		code = worseExit(code, bulkExit(res, s))
 		st.add(res, s)
@@ -203,6 +207,10 @@ func bulkFlags(c *cli.Context, e *env) (*bulkSettings, error) {
 	s.common = []mailcheck.Option{mailcheck.WithConcurrency(c.Int("concurrency")),
 		mailcheck.WithProfile(mailcheck.Profile(c.String("profile"))), mailcheck.WithTimeout(c.Duration("timeout")),
 		mailcheck.WithSelectors(c.StringSlice("selector")...), mailcheck.WithReputation(c.Bool("reputation"))}
+	s.probeKnown, s.globalSelectors = c.Bool("no-selector-probe"), len(c.StringSlice("selector")) > 0
+	if s.probeKnown && s.globalSelectors {
+		s.common = append(s.common, mailcheck.WithSelectorProbe(false))
+	}
 	for _, v := range c.StringSlice("ip") {
 		ip, err := netip.ParseAddr(v)
 		if err != nil {
@@ -453,7 +461,8 @@ func splitList(s string) []string {
 
 // readJobs streams the input as jobs: lines of other shards, duplicates and domains
 // already in the resumed output are skipped (and counted in st).
-func readJobs(in io.Reader, sh shard, seen *domainSet, st *bulkStats) func(func(mailcheck.Job) bool) {
+// With probeKnown, a domain whose line names selectors is not probed for common ones.
+func readJobs(in io.Reader, sh shard, seen *domainSet, st *bulkStats, probeKnown bool) func(func(mailcheck.Job) bool) {
 	return func(yield func(mailcheck.Job) bool) {
 		lr := newLineReader(in)
 		for {
@@ -471,6 +480,9 @@ func readJobs(in io.Reader, sh shard, seen *domainSet, st *bulkStats) func(func(
 			job := mailcheck.Job{Domain: l.raw, Err: l.err}
 			if len(l.selectors) > 0 {
 				job.Options = append(job.Options, mailcheck.WithSelectors(l.selectors...))
+				if probeKnown {
+					job.Options = append(job.Options, mailcheck.WithSelectorProbe(false))
+				}
 			}
 			if len(l.ips) > 0 {
 				job.Options = append(job.Options, mailcheck.WithSendingIPs(l.ips...))

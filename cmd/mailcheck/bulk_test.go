@@ -294,3 +294,35 @@ func TestBulkProgressLine(t *testing.T) {
 	st.total = -1
 	assert.Equal(t, "25 done · 2.5/s · 2 failed · 1 incomplete", st.progress(time.Unix(1010, 0)))
 }
+
+func TestBulkNoSelectorProbeLooksUpOnlyTheKnownSelectors(t *testing.T) {
+	probed := func(args ...string) map[string]float64 {
+		t.Helper()
+		_, out, errOut := runBulk(t, "domain,selector\nexample.com,s1\nhosted.example,\n", append([]string{"--format", "json"}, args...)...)
+		got := map[string]float64{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var rep struct {
+				Domain string
+				Checks []struct {
+					ID      string
+					Details struct{ Probed float64 }
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(l), &rep), errOut)
+			for _, c := range rep.Checks {
+				if c.ID == "dkim" {
+					got[rep.Domain] = c.Details.Probed
+				}
+			}
+		}
+		return got
+	}
+	on := probed()
+	assert.Greater(t, on["example.com"], 0.0, "probed by default")
+	off := probed("--no-selector-probe")
+	assert.Zero(t, off["example.com"], "a domain with a known selector is not probed")
+	assert.Equal(t, on["hosted.example"], off["hosted.example"], "a domain with no known selector still is")
+	assert.Greater(t, off["hosted.example"], 0.0)
+	all := probed("--no-selector-probe", "--selector", "s1")
+	assert.Zero(t, all["hosted.example"], "--selector makes every domain's selector known")
+}
