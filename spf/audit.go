@@ -827,7 +827,11 @@ func (a *auditor) missing(ctx context.Context, domain string, cfg *config, type9
 	}
 	rec, ok := a.recommend(ctx, domain, cfg)
 	if !ok {
-		return &missingFix{fix: fmt.Sprintf("Publish a TXT record at %s that lists the servers that send its mail and ends in -all, e.g. v=spf1 ip4:<your mail server's address> -all; if the domain sends no mail: v=spf1 -all", domain)}
+		fix := fmt.Sprintf("Publish a TXT record at %s that lists the servers that send its mail and ends in -all, e.g. v=spf1 ip4:<your mail server's address> -all; if the domain sends no mail: v=spf1 -all", domain)
+		if rec.why != "" {
+			fix += ". " + rec.why + "."
+		}
+		return &missingFix{fix: fix}
 	}
 	return &missingFix{
 		fix:     fmt.Sprintf("%s Publish this TXT record at %s: %s", rec.why, domain, rec.record),

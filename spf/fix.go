@@ -314,7 +314,9 @@ func (a *auditor) recommend(ctx context.Context, domain string, cfg *config) (re
 		from = append(from, "the sending IP "+ip.String())
 	}
 	if len(terms)+len(ips) == 0 {
-		return recommendation{}, false
+		// A provider was seen but its include could not be confirmed: no record to
+		// paste, but the owner learns which provider's documentation to read.
+		return recommendation{why: strings.Join(notes, ". ")}, false
 	}
 	r := recommendation{record: candidate(ips), why: "Built from " + strings.Join(from, "; ") + "."}
 	if len(notes) > 0 {

@@ -75,6 +75,8 @@ var spfFixCases = []struct {
 		"has no SPF record", "null MX", publish("parked.fixes.example", "v=spf1 -all"), nil},
 	{"no MX but an address authorizes a", "web.fixes.example", spf.CodeMissing, finding.Error,
 		"has no SPF record", "own address (a)", publish("web.fixes.example", "v=spf1 a -all"), nil},
+	{"a provider whose include cannot be confirmed is named, with no record to paste", "fastmail.fixes.example", spf.CodeMissing, finding.Error,
+		"has no SPF record", "Fastmail's include spf.messagingengine.com publishes no SPF record now: take the include from Fastmail's current documentation", nil, nil},
 	{"with nothing to build from, the fix is prose only", "bare.fixes.example", spf.CodeMissing, finding.Error,
 		"has no SPF record", "v=spf1 ip4:<your mail server's address> -all", nil, nil},
 	{"include= is named a typo for include:, not removed", "includeeq.fixes.example", spf.CodeUnknownModifier, finding.Error,
