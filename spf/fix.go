@@ -288,7 +288,10 @@ func (a *auditor) recommend(ctx context.Context, domain string, cfg *config) (re
 		}
 		// The table is dated: an include whose target publishes no SPF record would
 		// make the suggested record a permerror (RFC 7208 §5.2), so it is checked first.
-		if !publishesSPF(ctx, a.r, p.SPF) {
+		if ok, err := publishesSPF(ctx, a.r, p.SPF); err != nil {
+			notes = append(notes, fmt.Sprintf("%s's include %s could not be looked up (%v): check it, or take the include from %s's current documentation", p.Name, p.SPF, err, p.Name))
+			continue
+		} else if !ok {
 			notes = append(notes, fmt.Sprintf("%s's include %s publishes no SPF record now: take the include from %s's current documentation", p.Name, p.SPF, p.Name))
 			continue
 		}
@@ -325,11 +328,15 @@ func (a *auditor) recommend(ctx context.Context, domain string, cfg *config) (re
 	return r, true
 }
 
-// publishesSPF reports whether name has exactly one SPF record.
-func publishesSPF(ctx context.Context, r Resolver, name string) bool {
+// publishesSPF reports whether name has exactly one SPF record; err is set when the
+// lookup failed (a name that does not exist, or has no TXT, is a plain false).
+func publishesSPF(ctx context.Context, r Resolver, name string) (bool, error) {
 	txts, err := r.LookupTXT(ctx, name)
+	if isNotFound(err) {
+		return false, nil
+	}
 	if err != nil {
-		return false
+		return false, err
 	}
 	n := 0
 	for _, t := range txts {
@@ -337,7 +344,7 @@ func publishesSPF(ctx context.Context, r Resolver, name string) bool {
 			n++
 		}
 	}
-	return n == 1
+	return n == 1, nil
 }
 
 // covered reports whether ip passes record published at domain.

@@ -5,10 +5,12 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
+	"github.com/mailcheck/mailcheck/internal/dnstest"
 	"github.com/mailcheck/mailcheck/internal/finding"
 	"github.com/mailcheck/mailcheck/spf"
 )
@@ -202,4 +204,17 @@ func TestSPFFixesRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAProviderIncludeThatFailsToResolveIsNotCalledMissing(t *testing.T) {
+	srv := dnstest.Start(t, loadFixes(t))
+	srv.SetFault("spf.protection.outlook.com", dns.TypeTXT, dnstest.Fault{Rcode: dns.RcodeServerFailure})
+	r := srv.Resolver(t)
+	rep, err := spf.Check(context.Background(), r, "m365.fixes.example")
+	require.NoError(t, err)
+	f := findCode(rep.Findings, spf.CodeMissing)
+	require.NotNil(t, f)
+	assert.Contains(t, f.Fix, "spf.protection.outlook.com could not be looked up")
+	assert.NotContains(t, f.Fix, "publishes no SPF record")
+	assert.Empty(t, f.FixRecords, "no record to paste without the include")
 }
