@@ -82,6 +82,34 @@ func TestParseReadsEachFormatsFields(t *testing.T) {
 	})
 }
 
+// Exim writes "Unrouteable address" both for a local part its own domain does not
+// have and for a domain it cannot reach; the recipient's domain tells them apart.
+func TestEximUnrouteableAddressDependsOnTheDomain(t *testing.T) {
+	notice := func(rcpt string) []byte {
+		return []byte("From: Mail Delivery System <Mailer-Daemon@sender.example>\r\n" +
+			"To: alice@sender.example\r\nX-Failed-Recipients: " + rcpt + "\r\n" +
+			"Subject: Mail delivery failed: returning message to sender\r\n\r\n" +
+			"This message was created automatically by mail delivery software.\r\n\r\n" +
+			"A message that you sent could not be delivered to one or more of its\r\n" +
+			"recipients. This is a permanent error. The following address(es) failed:\r\n\r\n" +
+			"  " + rcpt + "\r\n    Unrouteable address\r\n")
+	}
+	for _, tc := range []struct {
+		rcpt string
+		want Reason
+	}{
+		{"nosuchuser@sender.example", UserUnknown}, // the notice writer's own domain
+		{"someone@nohost.example", HostUnknown},    // a domain it could not route
+	} {
+		rep, err := ParseBytes(notice(tc.rcpt))
+		require.NoError(t, err)
+		require.Len(t, rep.Recipients, 1)
+		assert.Equal(t, tc.rcpt, rep.Recipients[0].Address)
+		assert.Equal(t, "Unrouteable address", rep.Recipients[0].Diagnostic)
+		assert.Equal(t, tc.want, rep.Recipients[0].Reason, tc.rcpt)
+	}
+}
+
 func TestParseReadsABounceForwardedAsAnAttachment(t *testing.T) {
 	inner, err := os.ReadFile(filepath.Join(corpusDir, "written/qmail-mailboxfull.eml"))
 	require.NoError(t, err)
