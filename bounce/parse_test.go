@@ -60,6 +60,26 @@ func TestParseReadsEachFormatsFields(t *testing.T) {
 		require.NotNil(t, rep.Original, "the copy after Exim's marker")
 		assert.Contains(t, string(rep.Original.Raw), "Subject: Lunch")
 	})
+	t.Run("an Exim DSN (Exim 4.96) gives the reply without Exim's retry note, and the command", func(t *testing.T) {
+		rep := parseFile(t, "exim-gmail-overquota-temp.eml")
+		assert.Equal(t, FormatDSN, rep.Format)
+		assert.Equal(t, "exim", rep.Source)
+		assert.Equal(t, "mx.sender.example", rep.ReportingMTA)
+		require.Len(t, rep.Recipients, 1)
+		rc := rep.Recipients[0]
+		assert.Equal(t, "failed", rc.Action)
+		assert.Equal(t, "4.2.2", rc.Status, "the reply's code, not the DSN's 5.0.0")
+		assert.Equal(t, 452, rc.ReplyCode)
+		assert.Equal(t, "RCPT", rc.Command)
+		assert.Equal(t, "127.0.0.1", rc.RemoteMTA)
+		assert.NotContains(t, rc.Diagnostic, "452-4.2.2")
+		assert.True(t, strings.HasSuffix(rc.Diagnostic, "a1si103 - gsmtp"), rc.Diagnostic)
+
+		rc = parseFile(t, "exim-size-limit.eml").Recipients[0]
+		assert.Equal(t, "MAIL", rc.Command, "Exim: after MAIL FROM:<...> SIZE=n")
+		rc = parseFile(t, "exim-gmail-dmarc.eml").Recipients[0]
+		assert.Equal(t, "DATA", rc.Command, "Exim: after end of data")
+	})
 	t.Run("a qmail notice gives the remote IP and drops qmail's own words", func(t *testing.T) {
 		rc := parseFile(t, "written/qmail-mailboxfull.eml").Recipients[0]
 		assert.Equal(t, "192.0.2.44", rc.RemoteIP)
