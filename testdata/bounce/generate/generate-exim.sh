@@ -6,12 +6,14 @@
 #
 # What it needs: root, Debian 12 (bookworm), python3 and Go. Exim is not installed:
 # Debian's exim4 conflicts with the postfix package generate.sh (and the milter tests)
-# need, so the script fetches exim4-daemon-light, exim4-base and libidn12 with
-# `apt-get download`, unpacks them with `dpkg -x` into /var/tmp/exim-root and runs that
-# binary with its own configuration (-C). Nothing listens on port 25 (no exim daemon is
-# started), /etc/exim4 and /etc/postfix are not touched. The Exim binary resolves the
-# user it was built for, Debian-exim, at start; the script adds that system user if it
-# is missing (the only change outside /var/tmp).
+# need, so the script fetches exim4-daemon-light and exim4-base with `apt-get
+# download`, unpacks them with `dpkg -x` into /var/tmp/exim-root and runs that binary
+# with its own configuration (-C). Nothing listens on port 25 (no exim daemon is
+# started); /etc/exim4 and /etc/postfix are not touched. Two changes outside /var/tmp,
+# both for the set-uid binary: the Debian-exim system user it was built for (looked up
+# at start) is added if missing, and libidn12, its one library bookworm may lack, is
+# installed with apt (the loader ignores LD_LIBRARY_PATH for a set-uid program).
+# The sink's log and Exim's own logs are left in /var/tmp/mc-exim.
 # Not run by CI: its output is committed. Run from the repository root:
 #   sh testdata/bounce/generate/generate-exim.sh
 set -eu
