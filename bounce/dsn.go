@@ -173,6 +173,8 @@ var (
 	// wrapperRE matches MTA wording around the receiver's reply.
 	wrapperRE = regexp.MustCompile(`(?i)\bhost\s+[a-z0-9][a-z0-9.\-]*\s?\[[0-9a-f.:]+\](?:\s+said)?:?\s*|\(in reply to [^)]*\)|SMTP error from remote mail server after [^:]*(?::<[^>]*>)?:\s*|\bremote host said:\s*|giving up on [0-9a-f.:]+\.?|\b[0-9.]+ does not like recipient\.?|^\s*smtp;\s*`)
 	spaceRE   = regexp.MustCompile(`\s+`)
+	// eximRetryRE is Exim's note after a temporary reply it stopped retrying.
+	eximRetryRE = regexp.MustCompile(`(?i):\s*retry timeout exceeded\s*$`)
 )
 
 func commandOf(d string) string {
@@ -203,6 +205,10 @@ func cleanDiagnostic(d string) string {
 	if code == 0 {
 		return d
 	}
+	// Exim appends its own ": retry timeout exceeded" to a temporary reply it gave
+	// up on; that is not the receiver's text (the failed Action with a 4.x.x
+	// status already says the sender's MTA stopped retrying).
+	d = eximRetryRE.ReplaceAllString(d, "")
 	status := statusOf(d)
 	prefix := `\s` + regexp.QuoteMeta(itoa(code)) + `[- ]`
 	if status != "" {

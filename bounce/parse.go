@@ -12,6 +12,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
+	"regexp"
 	"strings"
 )
 
@@ -241,12 +242,14 @@ func parseBytes(data []byte, depth int) (*Report, error) {
 		rep.Format = FormatDSN
 		parseDSN(rep, dsn.body, textRcpts)
 		if len(rep.Recipients) > 0 {
+			localUnrouteable(rep)
 			return rep, nil
 		}
 	}
 	if len(textRcpts) > 0 && (looksLikeBounce(msg.Header, rep) || dsn != nil) {
 		rep.Format = FormatText
 		rep.Recipients = textRcpts
+		localUnrouteable(rep)
 		return rep, nil
 	}
 	// Someone forwarded the bounce as an attachment: read the attached notice.
@@ -427,4 +430,41 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// unrouteableRE is Exim's whole text for an address no router accepted.
+var unrouteableRE = regexp.MustCompile(`(?i)^unrouteable address\b`)
+
+// localUnrouteable corrects Exim's "Unrouteable address" for a recipient in the
+// notice writer's own domain. Exim says the same words whenever no router accepts an
+// address (Exim spec, "Routing an address"): for a remote domain that means its DNS
+// gave no way to reach it (hostunknown, as the text rules read it), but the writer
+// routes its own domains to local users, so there the words mean the local part is
+// no user or alias of it: userunknown, what Postfix says for the same recipient
+// ("unknown user", 5.1.1). Exim's DSN gives no better status than 5.0.0 for either.
+func localUnrouteable(rep *Report) {
+	own := map[string]bool{}
+	if h := strings.ToLower(strings.TrimSuffix(rep.ReportingMTA, ".")); h != "" {
+		own[h] = true
+	}
+	if a, err := mail.ParseAddress(rep.NoticeFrom); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok {
+			own[strings.ToLower(d)] = true
+		}
+	}
+	for i := range rep.Recipients {
+		rc := &rep.Recipients[i]
+		_, domain, ok := strings.Cut(rc.Address, "@")
+		if !ok || rc.Reason != HostUnknown || !unrouteableRE.MatchString(rc.Diagnostic) {
+			continue
+		}
+		for h := range own {
+			// The writer's host name is in the domain (mx.sender.example for
+			// sender.example) or is the domain itself.
+			if h == domain || strings.HasSuffix(h, "."+domain) {
+				rc.Reason = UserUnknown
+				break
+			}
+		}
+	}
 }

@@ -60,6 +60,26 @@ func TestParseReadsEachFormatsFields(t *testing.T) {
 		require.NotNil(t, rep.Original, "the copy after Exim's marker")
 		assert.Contains(t, string(rep.Original.Raw), "Subject: Lunch")
 	})
+	t.Run("an Exim DSN (Exim 4.96) gives the reply without Exim's retry note, and the command", func(t *testing.T) {
+		rep := parseFile(t, "exim-gmail-overquota-temp.eml")
+		assert.Equal(t, FormatDSN, rep.Format)
+		assert.Equal(t, "exim", rep.Source)
+		assert.Equal(t, "mx.sender.example", rep.ReportingMTA)
+		require.Len(t, rep.Recipients, 1)
+		rc := rep.Recipients[0]
+		assert.Equal(t, "failed", rc.Action)
+		assert.Equal(t, "4.2.2", rc.Status, "the reply's code, not the DSN's 5.0.0")
+		assert.Equal(t, 452, rc.ReplyCode)
+		assert.Equal(t, "RCPT", rc.Command)
+		assert.Equal(t, "127.0.0.1", rc.RemoteMTA)
+		assert.NotContains(t, rc.Diagnostic, "452-4.2.2")
+		assert.True(t, strings.HasSuffix(rc.Diagnostic, "a1si103 - gsmtp"), rc.Diagnostic)
+
+		rc = parseFile(t, "exim-size-limit.eml").Recipients[0]
+		assert.Equal(t, "MAIL", rc.Command, "Exim: after MAIL FROM:<...> SIZE=n")
+		rc = parseFile(t, "exim-gmail-dmarc.eml").Recipients[0]
+		assert.Equal(t, "DATA", rc.Command, "Exim: after end of data")
+	})
 	t.Run("a qmail notice gives the remote IP and drops qmail's own words", func(t *testing.T) {
 		rc := parseFile(t, "written/qmail-mailboxfull.eml").Recipients[0]
 		assert.Equal(t, "192.0.2.44", rc.RemoteIP)
@@ -80,6 +100,34 @@ func TestParseReadsEachFormatsFields(t *testing.T) {
 		assert.Equal(t, "203.0.113.5", rep.SourceIP)
 		assert.Equal(t, AuthFailure, rep.Recipients[0].Reason)
 	})
+}
+
+// Exim writes "Unrouteable address" both for a local part its own domain does not
+// have and for a domain it cannot reach; the recipient's domain tells them apart.
+func TestEximUnrouteableAddressDependsOnTheDomain(t *testing.T) {
+	notice := func(rcpt string) []byte {
+		return []byte("From: Mail Delivery System <Mailer-Daemon@sender.example>\r\n" +
+			"To: alice@sender.example\r\nX-Failed-Recipients: " + rcpt + "\r\n" +
+			"Subject: Mail delivery failed: returning message to sender\r\n\r\n" +
+			"This message was created automatically by mail delivery software.\r\n\r\n" +
+			"A message that you sent could not be delivered to one or more of its\r\n" +
+			"recipients. This is a permanent error. The following address(es) failed:\r\n\r\n" +
+			"  " + rcpt + "\r\n    Unrouteable address\r\n")
+	}
+	for _, tc := range []struct {
+		rcpt string
+		want Reason
+	}{
+		{"nosuchuser@sender.example", UserUnknown}, // the notice writer's own domain
+		{"someone@nohost.example", HostUnknown},    // a domain it could not route
+	} {
+		rep, err := ParseBytes(notice(tc.rcpt))
+		require.NoError(t, err)
+		require.Len(t, rep.Recipients, 1)
+		assert.Equal(t, tc.rcpt, rep.Recipients[0].Address)
+		assert.Equal(t, "Unrouteable address", rep.Recipients[0].Diagnostic)
+		assert.Equal(t, tc.want, rep.Recipients[0].Reason, tc.rcpt)
+	}
 }
 
 func TestParseReadsABounceForwardedAsAnAttachment(t *testing.T) {

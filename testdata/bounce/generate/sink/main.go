@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -116,6 +117,13 @@ func session(c net.Conn, rules map[string]rule, size int) {
 			reply("250 mx.sink.test")
 		case strings.HasPrefix(cmd, "MAIL"):
 			dataRule, accepted = nil, 0
+			// The listener that advertises SIZE holds to it (RFC 1870 §6.1): Postfix
+			// bounces such a message itself before MAIL, Exim sends it with SIZE= and
+			// lets the server refuse it.
+			if n := sizeParam(cmd); size > 0 && n > size {
+				reply("552 5.3.4 Message size exceeds fixed maximum message size")
+				continue
+			}
 			reply("250 2.1.0 Ok")
 		case strings.HasPrefix(cmd, "RCPT"):
 			rcpt := strings.ToLower(strings.Trim(strings.TrimSpace(line[strings.Index(line, ":")+1:]), "<> \r\n"))
@@ -166,4 +174,15 @@ func session(c net.Conn, rules map[string]rule, size int) {
 			reply("502 5.5.2 Error: command not recognized")
 		}
 	}
+}
+
+// sizeParam returns the SIZE= value of a MAIL command (RFC 1870 §3), 0 if absent.
+func sizeParam(cmd string) int {
+	for _, f := range strings.Fields(cmd) {
+		if v, ok := strings.CutPrefix(f, "SIZE="); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }
