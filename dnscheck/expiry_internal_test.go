@@ -50,7 +50,7 @@ _dmarc 7200 IN TXT "v=DMARC1; p=reject"
 
 	require.NoError(t, ask("example.com", dns.TypeTXT))
 	require.NoError(t, ask("_dmarc.example.com", dns.TypeTXT))
-	require.NoError(t, ask("nothing.example.com", dns.TypeTXT)) // NXDOMAIN without an SOA: the floor
+	require.NoError(t, ask("nothing.example.com", dns.TypeTXT)) // NXDOMAIN, with the zone's SOA (minimum 120)
 	require.Equal(t, 3, asked())
 
 	now = now.Add(59 * time.Second) // TTL 0 is kept a minute: one report asks once
@@ -60,8 +60,11 @@ _dmarc 7200 IN TXT "v=DMARC1; p=reject"
 	require.NoError(t, ask("example.com", dns.TypeTXT))
 	assert.Equal(t, 4, asked(), "past a minute, TTL 0 is asked again")
 	require.NoError(t, ask("nothing.example.com", dns.TypeTXT))
-	assert.Equal(t, 5, asked(), "the negative answer had no SOA: kept the minute only")
-	now = now.Add(7000 * time.Second)
+	assert.Equal(t, 4, asked(), "the negative answer is kept for the SOA minimum, 120 s (RFC 2308 §5)")
+	now = now.Add(60 * time.Second)
+	require.NoError(t, ask("nothing.example.com", dns.TypeTXT))
+	assert.Equal(t, 5, asked(), "past the SOA minimum it is asked again")
+	now = now.Add(6940 * time.Second)
 	require.NoError(t, ask("_dmarc.example.com", dns.TypeTXT))
 	assert.Equal(t, 5, asked(), "TTL 7200 holds")
 	now = now.Add(200 * time.Second)

@@ -145,12 +145,45 @@ func (z *Zone) Add(rr dns.RR) {
 // (RFC 4035 §3.1): the RRSIGs of the answer, and for NXDOMAIN or NODATA the SOA and the
 // NSEC or NSEC3 records (signed) that match or cover the name, its ancestors and their
 // wildcards, so a validator can prove the denial.
+//
+// Unsigned, or without the DO bit, a negative answer (NXDOMAIN or NODATA) carries the
+// SOA of the zone holding the name in its authority section, as an authoritative
+// server's does (RFC 2308 §3), so a resolver caches it by the SOA's minimum (§5).
 func (z *Zone) Answer(req *dns.Msg) *dns.Msg {
 	resp := z.answer(req)
-	if opt := req.IsEdns0(); z.signed && opt != nil && opt.Do() && len(req.Question) > 0 && resp.Rcode != dns.RcodeServerFailure {
-		z.addDNSSEC(resp, req.Question[0].Qtype)
+	if len(req.Question) == 0 || resp.Rcode == dns.RcodeServerFailure {
+		return resp
 	}
+	if opt := req.IsEdns0(); z.signed && opt != nil && opt.Do() {
+		z.addDNSSEC(resp, req.Question[0].Qtype) // adds the SOA with the proof
+		return resp
+	}
+	z.addNegativeSOA(resp, req.Question[0].Qtype)
 	return resp
+}
+
+// addNegativeSOA adds the enclosing zone's SOA to a negative answer.
+func (z *Zone) addNegativeSOA(resp *dns.Msg, qtype uint16) {
+	final := strings.ToLower(dns.Fqdn(resp.Question[0].Name))
+	for _, rr := range resp.Answer {
+		if rr.Header().Rrtype == qtype || qtype == dns.TypeANY {
+			return // a positive answer
+		}
+		if c, ok := rr.(*dns.CNAME); ok {
+			final = strings.ToLower(dns.Fqdn(c.Target))
+		}
+	}
+	for apex := final; ; apex = parentName(apex) {
+		for _, rr := range z.records[apex] {
+			if rr.Header().Rrtype == dns.TypeSOA {
+				resp.Ns = append(resp.Ns, rr)
+				return
+			}
+		}
+		if apex == "." {
+			return
+		}
+	}
 }
 
 func (z *Zone) answer(req *dns.Msg) *dns.Msg {
