@@ -8,7 +8,9 @@ import (
 	"net/mail"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailcheck/mailcheck/bounce"
@@ -333,7 +335,7 @@ func (d *diagnosis) run() error {
 		d.out.Bounces = append(d.out.Bounces, b)
 	}
 	// The report lists the checks in a stable order.
-	for _, id := range []string{"spf", "spf-host", "dmarc", "dkim", "message-headers", "message-dkim", "message-attachments", "message-content", "ptr", "reputation"} {
+	for _, id := range []string{"spf", "spf-host", "dmarc", "dkim", "message-headers", "message-dkim", "message-attachments", "message-content", "link-reputation", "ptr", "reputation"} {
 		if c := d.checks[id]; c != nil {
 			d.out.Checks = append(d.out.Checks, c)
 		}
@@ -394,6 +396,16 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 					d.msgDKIM = res
 				}
 			}
+			// The IDs were just prefixed, so the content report is read from the check.
+			var cr *ContentReport
+			if c := d.checks["message-content"]; c != nil {
+				cr, _ = c.Details.(*ContentReport)
+			}
+			if content && cr != nil && cr.Links != nil && len(cr.Links.Domains) > 0 && d.cfg.reputationOn() {
+				if err := d.checkLinkDomains(cr.Links.Domains); err != nil {
+					return err
+				}
+			}
 		} else if content {
 			// Only the header came back: its rules can be checked, not the body's.
 			hdr := message.CheckHeader(bytes.NewReader(d.rep.Original.Raw))
@@ -427,6 +439,45 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 		c.Summary = ptrSummary(p)
 		d.checks["ptr"] = c
 	}
+	return nil
+}
+
+// maxLinkLookups bounds the link domains of a returned message looked up in the
+// domain blocklists: a spam filter's URL check weighs the first links most, and each
+// domain costs a query per list.
+const maxLinkLookups = 10
+
+// checkLinkDomains looks the registrable domains the returned message links to up in
+// the domain blocklists (Spamhaus DBL, SURBL), as receivers' URL filters do.
+func (d *diagnosis) checkLinkDomains(domains []string) error {
+	domains = domains[:min(len(domains), maxLinkLookups)]
+	var opts []reputation.Option
+	if d.cfg.blocklists != nil {
+		opts = append(opts, reputation.WithLists(d.cfg.blocklists...))
+	}
+	reps := make([]*reputation.Report, len(domains))
+	errs := make([]error, len(domains))
+	var wg sync.WaitGroup
+	for i, dom := range domains {
+		wg.Go(func() { reps[i], errs[i] = reputation.Check(d.ctx, d.cfg.resolver, dom, opts...) })
+	}
+	wg.Wait()
+	all := &reputation.Report{Results: []reputation.Result{}, Findings: []Finding{}}
+	for i, rep := range reps {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		all.Lists = rep.Lists
+		all.Results = append(all.Results, rep.Results...)
+		all.Findings = append(all.Findings, rep.Findings...)
+	}
+	if len(all.Results) == 0 {
+		return nil // no domain list configured
+	}
+	c := &Check{ID: "link-reputation", Domain: strings.Join(domains, ", "), Findings: all.Findings, Details: all}
+	c.Status = statusOf(c.Findings)
+	c.Summary = fmt.Sprintf("%d link domain(s) looked up in %d blocklists: %d listing(s).", len(domains), len(all.Lists), len(all.Listed()))
+	d.checks[c.ID] = c
 	return nil
 }
 
@@ -580,7 +631,16 @@ func (d *diagnosis) contentFindings(rc bounce.Recipient) []Finding {
 			Message: "The notice does not return the message, so its header, attachments and links cannot be checked.",
 			Fix:     "Run `mailcheck message` on a copy of the message as you sent it."}}
 	}
-	var problems []string
+	var problems, removal []string
+	linksLookedUp := false
+	if c := d.checks["link-reputation"]; c != nil {
+		rep := c.Details.(*reputation.Report)
+		linksLookedUp = len(rep.Failed()) == 0 && len(rep.Refused()) == 0
+		for _, r := range rep.Listed() {
+			problems = append(problems, fmt.Sprintf("a link to %s, listed on %s (%s: %s)", r.Target.Domain, r.List, r.Zone, strings.Join(r.Meanings, "; ")))
+			removal = append(removal, r.Removal)
+		}
+	}
 	for _, id := range []string{"message-attachments", "message-content", "message-headers"} {
 		c := d.checks[id]
 		if c == nil {
@@ -596,13 +656,22 @@ func (d *diagnosis) contentFindings(rc bounce.Recipient) []Finding {
 		}
 	}
 	if len(problems) > 0 {
+		fix := "Remove or replace what the findings of the message checks name (send documents as PDF, share executables and archives of them by link), then send again."
+		if len(removal) > 0 {
+			fix += fmt.Sprintf(" Take out the links to listed domains, or have the domain's owner find the cause and request removal (%s) first.", strings.Join(slices.Compact(slices.Sorted(slices.Values(removal))), ", "))
+		}
 		return []Finding{{Code: bounce.CodeContentRejected, Severity: Error, Ref: "RFC 3463 §3.8",
 			Message: fmt.Sprintf("The returned message carries what receivers refuse: %s.", strings.Join(problems, "; ")),
-			Fix:     "Remove or replace what the findings of the message checks name (send documents as PDF, share executables and archives of them by link), then send again."}}
+			Fix:     fix}}
 	}
 	what := "the returned message's header, attachments and links pass mailcheck's rules"
 	if !d.body {
 		what = "the returned header passes mailcheck's rules (the body did not come back)"
+	}
+	if linksLookedUp {
+		return []Finding{{Code: bounce.CodeContentRejected, Severity: Warning,
+			Message: fmt.Sprintf("The receiver refused the content, but %s and its link domains are on none of the blocklists looked up: the wording or the sender's reputation decided.", what),
+			Fix:     "Avoid URL shorteners and spam-like wording, and compare with a plain message that is accepted; check the sending IP's and domain's reputation (`mailcheck DOMAIN --ip IP`)."}}
 	}
 	return []Finding{{Code: bounce.CodeContentRejected, Severity: Warning,
 		Message: fmt.Sprintf("The receiver refused the content, but %s: the wording, the link domains' reputation or the sender's reputation decided.", what),

@@ -20,12 +20,17 @@ func explainOverDNS(t *testing.T, input string, opts ...mailcheck.Option) *mailc
 	t.Helper()
 	zone, err := os.ReadFile(bounceZone)
 	require.NoError(t, err)
-	srv := dnstest.Start(t, dnstest.Zone(t, string(zone)+repZone))
+	srv := dnstest.Start(t, dnstest.Zone(t, string(zone)+repZone+linkLists))
 	r := srv.Resolver(t)
 	rep, err := mailcheck.ExplainBounce(context.Background(), strings.NewReader(input), append([]mailcheck.Option{mailcheck.WithResolver(r)}, opts...)...)
 	require.NoError(t, err)
 	return rep
 }
+
+// linkLists lists one link domain on Spamhaus DBL (127.0.1.2: spam domain).
+const linkLists = `
+listed-link.example.dbl.spamhaus.org. A 127.0.1.2
+`
 
 func TestExplainBounceLooksTheBlockedIPUpInBlocklists(t *testing.T) {
 	t.Run("a block that names no list finds the listing by looking the IP up", func(t *testing.T) {
@@ -71,4 +76,37 @@ func TestExplainBounceChecksTheLinksOfTheReturnedMessage(t *testing.T) {
 	content := checkByID(rep, "message-content")
 	require.NotNil(t, content, "the link check's findings are in the report")
 	assert.Contains(t, findingCodes(content.Findings), "message.ip-link")
+}
+
+func TestExplainBounceLooksTheReturnedLinksUpInDomainBlocklists(t *testing.T) {
+	notice := func(link string) string {
+		original := "From: alice@sender.example\r\nTo: bob@example.org\r\nSubject: offer\r\n" +
+			"Date: Sun, 06 Dec 2026 10:00:00 +0000\r\nMessage-ID: <2@sender.example>\r\n" +
+			"Content-Type: text/plain\r\n\r\nOur offer: " + link + "\r\n"
+		return strings.Replace(dsn("bob@example.org", "", "5.7.1", "554 5.7.1 Spam Message Rejected", ""), "--b--\r\n",
+			"--b\r\nContent-Type: message/rfc822\r\n\r\n"+original+"--b--\r\n", 1)
+	}
+	t.Run("a link to a listed domain is named as the cause", func(t *testing.T) {
+		rep := explainOverDNS(t, notice("https://www.listed-link.example/offer"))
+		f := rep.Bounces[0].Findings
+		require.Equal(t, []string{"bounce.content-rejected"}, findingCodes(f))
+		assert.Equal(t, mailcheck.Error, f[0].Severity)
+		assert.Contains(t, f[0].Message, "a link to listed-link.example, listed on Spamhaus DBL")
+		assert.Contains(t, f[0].Fix, "check.spamhaus.org")
+		lr := checkByID(rep, "link-reputation")
+		require.NotNil(t, lr)
+		assert.Contains(t, findingCodes(lr.Findings), "reputation.domain-listed")
+	})
+	t.Run("links on no list say the wording or reputation decided", func(t *testing.T) {
+		rep := explainOverDNS(t, notice("https://clean-link.example/offer"))
+		f := rep.Bounces[0].Findings
+		require.Equal(t, []string{"bounce.content-rejected"}, findingCodes(f))
+		assert.Equal(t, mailcheck.Warning, f[0].Severity)
+		assert.Contains(t, f[0].Message, "on none of the blocklists looked up")
+	})
+	t.Run("with the lookups off the links are not looked up", func(t *testing.T) {
+		rep := explainOverDNS(t, notice("https://www.listed-link.example/offer"), mailcheck.WithReputation(false))
+		assert.Nil(t, checkByID(rep, "link-reputation"))
+		assert.Equal(t, mailcheck.Warning, rep.Bounces[0].Findings[0].Severity)
+	})
 }

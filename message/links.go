@@ -34,6 +34,11 @@ const (
 	maxLinkExamples = 10
 	// maxAnchorText bounds the visible text kept for one HTML link.
 	maxAnchorText = 1024
+	// MaxLinkDomains is how many distinct registrable domains Links.Domains keeps.
+	MaxLinkDomains = 20
+	// maxLinkHosts bounds the distinct link hosts remembered while collecting them,
+	// so a message of millions of distinct hosts costs bounded memory.
+	maxLinkHosts = 1000
 )
 
 // Links is what the link rules saw in a message's own text parts (not in attached
@@ -46,6 +51,10 @@ type Links struct {
 	Links int `json:"links"`
 	// Bytes is how many decoded bytes were read.
 	Bytes int64 `json:"bytes"`
+	// Domains are the registrable domains (Public Suffix List) the http(s) links go
+	// to, in the order first seen, at most MaxLinkDomains: what URL blocklists
+	// (Spamhaus DBL, SURBL) are asked about.
+	Domains []string `json:"domains,omitempty"`
 	// Truncated reports that a part or the message was over the read bounds
 	// (MaxLinkPartBytes, MaxLinkTotalBytes): links past them were not looked at.
 	Truncated bool `json:"truncated,omitempty"`
@@ -63,6 +72,7 @@ type linkScan struct {
 	issues map[finding.Code][]linkIssue
 	counts map[finding.Code]int
 	seen   map[string]bool // code + link, so a link repeated in text and HTML counts once
+	hosts  map[string]bool // link hosts already turned into a domain (bounded)
 }
 
 func (s *linkScan) report(code finding.Code, part, link, detail string) {
@@ -241,6 +251,7 @@ func (s *linkScan) link(part, l, text string) {
 		s.report(CodeIPLink, part, l, host)
 		return
 	}
+	s.collectDomain(host)
 	if text == "" {
 		return
 	}
@@ -255,6 +266,26 @@ func (s *linkScan) link(part, l, text string) {
 	if a, b := dmarc.OrganizationalDomain(shown), dmarc.OrganizationalDomain(target.ASCII); a != b {
 		s.report(CodeLinkTextMismatch, part, l, fmt.Sprintf("the text shows %s, the link goes to %s", a, b))
 	}
+}
+
+// collectDomain adds the registrable domain of a link's host to Links.Domains.
+func (s *linkScan) collectDomain(host string) {
+	if len(s.res.Domains) >= MaxLinkDomains || s.hosts[host] || len(s.hosts) >= maxLinkHosts {
+		return
+	}
+	if s.hosts == nil {
+		s.hosts = map[string]bool{}
+	}
+	s.hosts[host] = true
+	d, err := dnscheck.NormalizeDomain(host)
+	if err != nil {
+		return
+	}
+	org := dmarc.OrganizationalDomain(d.ASCII)
+	if org == "" || slices.Contains(s.res.Domains, org) {
+		return
+	}
+	s.res.Domains = append(s.res.Domains, org)
 }
 
 type linkKind int

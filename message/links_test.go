@@ -151,3 +151,19 @@ func TestOneEditFrom(t *testing.T) {
 		assert.Equal(t, tc.want, oneEditFrom(tc.a, tc.b), "%s → %s", tc.a, tc.b)
 	}
 }
+
+func TestLinkDomainsAreTheRegistrableDomainsLinkedTo(t *testing.T) {
+	_, res := linkCodes(t, alternative(
+		"See https://www.Example.com/a and https://click.news.example.co.uk/x?u=1, again https://example.com/b.\r\n"+
+			"Not domains: http://192.0.2.1/ http//bad.example mailto:x@mail.example.org",
+		`<a href="https://shop.example.net/">shop</a> <a href="https://www.example.com/c">here</a>`))
+	assert.Equal(t, []string{"example.com", "example.co.uk", "example.net"}, res.Domains)
+
+	var b strings.Builder
+	for i := range MaxLinkDomains + 5 {
+		fmt.Fprintf(&b, "https://d%d.example/ ", i)
+	}
+	_, res = linkCodes(t, plain(b.String()))
+	require.Len(t, res.Domains, MaxLinkDomains, "bounded")
+	assert.Equal(t, "d0.example", res.Domains[0])
+}
