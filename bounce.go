@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mailcheck/mailcheck/bounce"
@@ -442,41 +441,16 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 	return nil
 }
 
-// maxLinkLookups bounds the link domains of a returned message looked up in the
-// domain blocklists: a spam filter's URL check weighs the first links most, and each
-// domain costs a query per list.
-const maxLinkLookups = 10
-
 // checkLinkDomains looks the registrable domains the returned message links to up in
-// the domain blocklists (Spamhaus DBL, SURBL), as receivers' URL filters do.
+// the domain blocklists, as receivers' URL filters do (see lookupLinkDomains).
 func (d *diagnosis) checkLinkDomains(domains []string) error {
-	domains = domains[:min(len(domains), maxLinkLookups)]
-	var opts []reputation.Option
-	if d.cfg.blocklists != nil {
-		opts = append(opts, reputation.WithLists(d.cfg.blocklists...))
+	all, looked, err := lookupLinkDomains(d.ctx, d.cfg, domains)
+	if err != nil || all == nil {
+		return err
 	}
-	reps := make([]*reputation.Report, len(domains))
-	errs := make([]error, len(domains))
-	var wg sync.WaitGroup
-	for i, dom := range domains {
-		wg.Go(func() { reps[i], errs[i] = reputation.Check(d.ctx, d.cfg.resolver, dom, opts...) })
-	}
-	wg.Wait()
-	all := &reputation.Report{Results: []reputation.Result{}, Findings: []Finding{}}
-	for i, rep := range reps {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		all.Lists = rep.Lists
-		all.Results = append(all.Results, rep.Results...)
-		all.Findings = append(all.Findings, rep.Findings...)
-	}
-	if len(all.Results) == 0 {
-		return nil // no domain list configured
-	}
-	c := &Check{ID: "link-reputation", Domain: strings.Join(domains, ", "), Findings: all.Findings, Details: all}
+	c := &Check{ID: "link-reputation", Domain: strings.Join(looked, ", "), Findings: all.Findings, Details: all}
 	c.Status = statusOf(c.Findings)
-	c.Summary = fmt.Sprintf("%d link domain(s) looked up in %d blocklists: %d listing(s).", len(domains), len(all.Lists), len(all.Listed()))
+	c.Summary = fmt.Sprintf("%d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(all.Lists), len(all.Listed()))
 	d.checks[c.ID] = c
 	return nil
 }

@@ -110,3 +110,36 @@ func TestExplainBounceLooksTheReturnedLinksUpInDomainBlocklists(t *testing.T) {
 		assert.Equal(t, mailcheck.Warning, rep.Bounces[0].Findings[0].Severity)
 	})
 }
+
+func TestCheckMessageLooksLinkDomainsUpOnlyWhenAsked(t *testing.T) {
+	zone, err := os.ReadFile(bounceZone)
+	require.NoError(t, err)
+	srv := dnstest.Start(t, dnstest.Zone(t, string(zone)+linkLists))
+	msg := "From: alice@sender.example\r\nTo: bob@example.org\r\nSubject: offer\r\n" +
+		"Date: Sun, 06 Dec 2026 10:00:00 +0000\r\nMessage-ID: <3@sender.example>\r\n" +
+		"Content-Type: text/plain\r\n\r\nOur offer: https://www.listed-link.example/offer and https://clean-link.example/\r\n"
+	check := func(opts ...mailcheck.Option) *mailcheck.Check {
+		t.Helper()
+		rep, err := mailcheck.CheckMessage(context.Background(), strings.NewReader(msg), append([]mailcheck.Option{mailcheck.WithResolver(srv.Resolver(t))}, opts...)...)
+		require.NoError(t, err)
+		c := rep.Check("content")
+		require.NotNil(t, c)
+		return c
+	}
+
+	off := check()
+	assert.NotContains(t, findingCodes(off.Findings), "message.link-listed")
+	assert.Zero(t, srv.Count("listed-link.example.dbl.spamhaus.org.", "A"), "no blocklist query unless asked")
+
+	on := check(mailcheck.WithReputation(true))
+	assert.NotZero(t, srv.Count("listed-link.example.dbl.spamhaus.org.", "A"), "asked when on")
+	require.Equal(t, []string{"message.link-listed"}, findingCodes(on.Findings))
+	f := on.Findings[0]
+	assert.Equal(t, mailcheck.Warning, f.Severity)
+	assert.Contains(t, f.Message, "links to listed-link.example, which is listed on Spamhaus DBL")
+	assert.Contains(t, f.Fix, "check.spamhaus.org")
+	assert.Equal(t, mailcheck.StatusWarn, on.Status)
+	cr := on.Details.(*mailcheck.ContentReport)
+	require.NotNil(t, cr.LinkReputation)
+	assert.Equal(t, []string{"listed-link.example", "clean-link.example"}, cr.Links.Domains)
+}

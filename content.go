@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mailcheck/mailcheck/attachments"
 	"github.com/mailcheck/mailcheck/message"
+	"github.com/mailcheck/mailcheck/reputation"
 )
 
 // ContentReport is the Details of the "content" check of CheckMessage: the links of
@@ -14,6 +16,9 @@ import (
 type ContentReport struct {
 	Links *message.Links `json:"links"`
 	Size  *message.Size  `json:"size"`
+	// LinkReputation is the link domains' blocklist lookups, with
+	// WithReputation(true) only.
+	LinkReputation *reputation.Report `json:"link_reputation,omitempty"`
 }
 
 // checkContent runs the message package's content rules (links, HTML-only, size) on
@@ -60,4 +65,36 @@ func sizeShort(n int64) string {
 		return fmt.Sprintf("%d bytes", n)
 	}
 	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+// checkLinkReputation looks the content check's link domains up in the domain
+// blocklists and adds a message.link-listed finding per listing, and the lookups'
+// own findings (a refusing list, a DNS failure) as they are.
+func checkLinkReputation(ctx context.Context, cfg *config, c *Check) error {
+	cr, _ := c.Details.(*ContentReport)
+	if cr == nil || cr.Links == nil || len(cr.Links.Domains) == 0 {
+		return nil
+	}
+	all, looked, err := lookupLinkDomains(ctx, cfg, cr.Links.Domains)
+	if err != nil || all == nil {
+		return err
+	}
+	cr.LinkReputation = all
+	for _, r := range all.Listed() {
+		c.Findings = append(c.Findings, Finding{
+			Code: message.CodeLinkListed, Severity: Warning, Ref: "RFC 5782 §2",
+			Message: fmt.Sprintf("The message links to %s, which is listed on %s (%s: %s): receivers whose URL filters consult it junk or refuse the message.",
+				r.Target.Domain, r.List, r.Zone, strings.Join(r.Meanings, "; ")),
+			Fix:      fmt.Sprintf("Remove the links to %s, or have its owner stop the cause and request removal at %s.", r.Target.Domain, r.Removal),
+			Evidence: &Evidence{Name: r.Query, Type: "A", Records: r.Codes, Detail: r.Removal},
+		})
+	}
+	for _, f := range all.Findings {
+		if f.Code != reputation.CodeDomainListed { // said above, in the message's words
+			c.Findings = append(c.Findings, f)
+		}
+	}
+	c.Status = statusOf(c.Findings)
+	c.Summary += fmt.Sprintf(" %d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(all.Lists), len(all.Listed()))
+	return nil
 }

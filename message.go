@@ -204,6 +204,11 @@ func CheckMessage(ctx context.Context, r io.Reader, opts ...Option) (*MessageRep
 	if err != nil {
 		return nil, err
 	}
+	if cfg.reputation != nil && *cfg.reputation { // opt-in: one message, many lookups
+		if err := checkLinkReputation(ctx, cfg, contentCheck); err != nil {
+			return nil, err
+		}
+	}
 	rep.Checks = append(rep.Checks, contentCheck)
 	rep.Status = worstStatus(rep.Checks)
 	for _, c := range rep.Checks {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/reputation"
 )
 
 // WithReputation turns the DNS blocklist lookups (package reputation) on or off. They
-// are on by default in CheckDomain and off by default in CheckDomains and CheckStream,
-// where thousands of domains would exceed the lists' free quotas.
+// are on by default in CheckDomain and ExplainBounce (the sending IP of a block, the
+// link domains of a content rejection), and off by default in CheckDomains and
+// CheckStream, where thousands of domains would exceed the lists' free quotas, and in
+// CheckMessage (the message's link domains), which a pipeline runs on every message.
 func WithReputation(on bool) Option {
 	return func(c *config) { c.reputation = &on }
 }
@@ -95,4 +98,41 @@ func checkDANE(ctx context.Context, cfg *config, d dnscheck.Domain) (*Check, err
 		summary = fmt.Sprintf("%d of %d MX host(s) with TLSA records have a usable, DNSSEC-secure set.", usable, len(res.Hosts))
 	}
 	return newCheck("dane", d, res.Findings, summary, res), nil
+}
+
+// maxLinkLookups bounds the link domains of one message looked up in the domain
+// blocklists: URL filters weigh the first links most, and each domain costs a query
+// per list.
+const maxLinkLookups = 10
+
+// lookupLinkDomains looks the first maxLinkLookups of a message's link domains
+// (message.Links.Domains) up in the domain blocklists (Spamhaus DBL, SURBL), as
+// receivers' URL filters do, and merges the reports. looked are the domains asked
+// about; all is nil when no domain list is configured.
+func lookupLinkDomains(ctx context.Context, cfg *config, domains []string) (all *reputation.Report, looked []string, err error) {
+	looked = domains[:min(len(domains), maxLinkLookups)]
+	var opts []reputation.Option
+	if cfg.blocklists != nil {
+		opts = append(opts, reputation.WithLists(cfg.blocklists...))
+	}
+	reps := make([]*reputation.Report, len(looked))
+	errs := make([]error, len(looked))
+	var wg sync.WaitGroup
+	for i, d := range looked {
+		wg.Go(func() { reps[i], errs[i] = reputation.Check(ctx, cfg.resolver, d, opts...) })
+	}
+	wg.Wait()
+	all = &reputation.Report{Results: []reputation.Result{}, Findings: []Finding{}}
+	for i, rep := range reps {
+		if errs[i] != nil {
+			return nil, nil, errs[i]
+		}
+		all.Lists = rep.Lists
+		all.Results = append(all.Results, rep.Results...)
+		all.Findings = append(all.Findings, rep.Findings...)
+	}
+	if len(all.Results) == 0 {
+		return nil, looked, nil
+	}
+	return all, looked, nil
 }

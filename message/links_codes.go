@@ -21,6 +21,10 @@ const (
 	// CodeTooLarge: the message is larger than a selected receiver's published
 	// maximum message size, so that receiver refuses it (552 5.3.4).
 	CodeTooLarge finding.Code = "message.too-large"
+	// CodeLinkListed: a link goes to a domain on a domain blocklist (Spamhaus DBL,
+	// SURBL) that receivers' URL filters consult. Reported by CheckMessage only when
+	// the blocklist lookups are asked for (mailcheck.WithReputation(true)).
+	CodeLinkListed finding.Code = "message.link-listed"
 	// CodeLinksIncomplete: the time limit came before the link rules had read the
 	// message's text; the links are unknown, not good.
 	CodeLinksIncomplete finding.Code = "message.links-incomplete"

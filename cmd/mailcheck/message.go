@@ -77,7 +77,8 @@ func messageCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "sender", Usage: "MAIL FROM `ADDR` (<> for the null sender; default: the Return-Path field, else From)"},
 			&cli.StringFlag{Name: "helo", Usage: "HELO/EHLO `NAME` (its SPF is checked when MAIL FROM is <>)"},
 			&cli.BoolFlag{Name: "expect-signing", Usage: "the MTA DKIM-signs after this check: assume an aligned signature"},
-			&cli.StringFlag{Name: "authserv-id", Value: "mailcheck.invalid", Usage: "the receiver `NAME` in --format authres"}),
+			&cli.StringFlag{Name: "authserv-id", Value: "mailcheck.invalid", Usage: "the receiver `NAME` in --format authres"},
+			&cli.BoolFlag{Name: "reputation", Usage: "also look the message's link domains up in DNS blocklists (Spamhaus DBL, SURBL), through your own resolver"}),
 		Action: func(c *cli.Context) error {
 			o, err := readOptions(c, e, "authres")
 			if err != nil {
@@ -90,6 +91,9 @@ func messageCommand(e *env) *cli.Command {
 			}
 			if c.Bool("expect-signing") {
 				opts = append(opts, mailcheck.WithExpectSigning())
+			}
+			if c.Bool("reputation") {
+				opts = append(opts, mailcheck.WithReputation(true))
 			}
 			if s := c.String("ip"); s != "" {
 				ip, err := netip.ParseAddr(strings.TrimSpace(s))

@@ -55,7 +55,8 @@ func milterCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "max-concurrent", Value: milter.DefaultMaxConcurrent, Usage: "at most `N` checks at once; more wait, within --timeout"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "on SIGTERM, wait this `DURATION` at most for the messages in flight"},
 			&cli.StringFlag{Name: "profile", Value: string(mailcheck.ProfileDefault), Usage: "`PROFILE`: default, or bulk-sender (also requires one-click unsubscribe, RFC 8058, signed)"},
-			&cli.BoolFlag{Name: "expect-signing", Usage: "the MTA DKIM-signs after this milter (e.g. OpenDKIM listed after it): assume an aligned signature"}),
+			&cli.BoolFlag{Name: "expect-signing", Usage: "the MTA DKIM-signs after this milter (e.g. OpenDKIM listed after it): assume an aligned signature"},
+			&cli.BoolFlag{Name: "reputation", Usage: "also look each message's link domains up in DNS blocklists (Spamhaus DBL, SURBL) through --resolver, which must be your own; a listing is reported in X-Mailcheck (message.link-listed), a failed lookup is a DNS error (--on-dns-error)"}),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError("milter takes no arguments (got %q); the socket is --listen", c.Args().First())
@@ -88,6 +89,9 @@ func milterCommand(e *env) *cli.Command {
 			}
 			if c.Bool("expect-signing") {
 				cfg.CheckOptions = append(cfg.CheckOptions, mailcheck.WithExpectSigning())
+			}
+			if c.Bool("reputation") {
+				cfg.CheckOptions = append(cfg.CheckOptions, mailcheck.WithReputation(true))
 			}
 			srv, err := milter.NewServer(cfg)
 			if err != nil {
