@@ -416,11 +416,7 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 	if ptr && d.ip.IsValid() && d.cfg.reputationOn() {
 		// The lists the reply names are not the only ones receivers consult: look
 		// the IP up in the default lists too, through the same resolver.
-		opts := []reputation.Option{reputation.WithSendingIPs(d.ip)}
-		if d.cfg.blocklists != nil {
-			opts = append(opts, reputation.WithLists(d.cfg.blocklists...))
-		}
-		res, err := reputation.Check(d.ctx, d.cfg.resolver, "", opts...)
+		res, err := reputation.Check(d.ctx, d.cfg.resolver, "", d.cfg.blocklistOptions(reputation.WithSendingIPs(d.ip))...)
 		if err != nil {
 			return err
 		}
@@ -444,13 +440,13 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 // checkLinkDomains looks the registrable domains the returned message links to up in
 // the domain blocklists, as receivers' URL filters do (see lookupLinkDomains).
 func (d *diagnosis) checkLinkDomains(domains []string) error {
-	all, looked, err := lookupLinkDomains(d.ctx, d.cfg, domains)
-	if err != nil || all == nil {
+	rep, looked, err := lookupLinkDomains(d.ctx, d.cfg, domains)
+	if err != nil || rep == nil {
 		return err
 	}
-	c := &Check{ID: "link-reputation", Domain: strings.Join(looked, ", "), Findings: all.Findings, Details: all}
+	c := &Check{ID: "link-reputation", Domain: strings.Join(looked, ", "), Findings: rep.Findings, Details: rep}
 	c.Status = statusOf(c.Findings)
-	c.Summary = fmt.Sprintf("%d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(all.Lists), len(all.Listed()))
+	c.Summary = fmt.Sprintf("%d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(rep.Lists), len(rep.Listed()))
 	d.checks[c.ID] = c
 	return nil
 }

@@ -75,12 +75,12 @@ func checkLinkReputation(ctx context.Context, cfg *config, c *Check) error {
 	if cr == nil || cr.Links == nil || len(cr.Links.Domains) == 0 {
 		return nil
 	}
-	all, looked, err := lookupLinkDomains(ctx, cfg, cr.Links.Domains)
-	if err != nil || all == nil {
+	rep, looked, err := lookupLinkDomains(ctx, cfg, cr.Links.Domains)
+	if err != nil || rep == nil {
 		return err
 	}
-	cr.LinkReputation = all
-	for _, r := range all.Listed() {
+	cr.LinkReputation = rep
+	for _, r := range rep.Listed() {
 		c.Findings = append(c.Findings, Finding{
 			Code: message.CodeLinkListed, Severity: Warning, Ref: "RFC 5782 §2",
 			Message: fmt.Sprintf("The message links to %s, which is listed on %s (%s: %s): receivers whose URL filters consult it junk or refuse the message.",
@@ -89,12 +89,12 @@ func checkLinkReputation(ctx context.Context, cfg *config, c *Check) error {
 			Evidence: &Evidence{Name: r.Query, Type: "A", Records: r.Codes, Detail: r.Removal},
 		})
 	}
-	for _, f := range all.Findings {
+	for _, f := range rep.Findings {
 		if f.Code != reputation.CodeDomainListed { // said above, in the message's words
 			c.Findings = append(c.Findings, f)
 		}
 	}
 	c.Status = statusOf(c.Findings)
-	c.Summary += fmt.Sprintf(" %d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(all.Lists), len(all.Listed()))
+	c.Summary += fmt.Sprintf(" %d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(rep.Lists), len(rep.Listed()))
 	return nil
 }

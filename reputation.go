@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sync"
 
 	"github.com/mailcheck/mailcheck/dnscheck"
 	"github.com/mailcheck/mailcheck/reputation"
@@ -25,6 +24,15 @@ func WithBlocklists(lists ...reputation.List) Option {
 }
 
 func (c *config) reputationOn() bool { return c.reputation == nil || *c.reputation }
+
+// blocklistOptions are the reputation options every lookup shares: the lists
+// (WithBlocklists), then the targets given.
+func (c *config) blocklistOptions(targets ...reputation.Option) []reputation.Option {
+	if c.blocklists != nil {
+		targets = append(targets, reputation.WithLists(c.blocklists...))
+	}
+	return targets
+}
 
 // mxAddresses are the addresses mail to the domain goes to: each MX host's, or the
 // domain's own under an implicit MX. The MX answer is the shared cache's.
@@ -54,10 +62,7 @@ func checkReputation(ctx context.Context, cfg *config, d dnscheck.Domain) (*Chec
 	if !cfg.reputationOn() {
 		return skipCheck("reputation", d, "Not checked: the blocklist lookups are off (--no-reputation, or bulk without --reputation)."), nil
 	}
-	opts := []reputation.Option{reputation.WithSendingIPs(cfg.ips...)}
-	if cfg.blocklists != nil {
-		opts = append(opts, reputation.WithLists(cfg.blocklists...))
-	}
+	opts := cfg.blocklistOptions(reputation.WithSendingIPs(cfg.ips...))
 	hosts, addrs := mxAddresses(ctx, cfg.resolver, d.ASCII)
 	for i, h := range hosts {
 		opts = append(opts, reputation.WithMXAddresses(h, addrs[i]...))
@@ -107,32 +112,13 @@ const maxLinkLookups = 10
 
 // lookupLinkDomains looks the first maxLinkLookups of a message's link domains
 // (message.Links.Domains) up in the domain blocklists (Spamhaus DBL, SURBL), as
-// receivers' URL filters do, and merges the reports. looked are the domains asked
-// about; all is nil when no domain list is configured.
-func lookupLinkDomains(ctx context.Context, cfg *config, domains []string) (all *reputation.Report, looked []string, err error) {
+// receivers' URL filters do. looked are the domains asked about; rep is nil when no
+// domain list is configured.
+func lookupLinkDomains(ctx context.Context, cfg *config, domains []string) (rep *reputation.Report, looked []string, err error) {
 	looked = domains[:min(len(domains), maxLinkLookups)]
-	var opts []reputation.Option
-	if cfg.blocklists != nil {
-		opts = append(opts, reputation.WithLists(cfg.blocklists...))
+	rep, err = reputation.Check(ctx, cfg.resolver, "", cfg.blocklistOptions(reputation.WithDomains(looked...))...)
+	if err != nil || len(rep.Results) == 0 {
+		return nil, looked, err
 	}
-	reps := make([]*reputation.Report, len(looked))
-	errs := make([]error, len(looked))
-	var wg sync.WaitGroup
-	for i, d := range looked {
-		wg.Go(func() { reps[i], errs[i] = reputation.Check(ctx, cfg.resolver, d, opts...) })
-	}
-	wg.Wait()
-	all = &reputation.Report{Results: []reputation.Result{}, Findings: []Finding{}}
-	for i, rep := range reps {
-		if errs[i] != nil {
-			return nil, nil, errs[i]
-		}
-		all.Lists = rep.Lists
-		all.Results = append(all.Results, rep.Results...)
-		all.Findings = append(all.Findings, rep.Findings...)
-	}
-	if len(all.Results) == 0 {
-		return nil, looked, nil
-	}
-	return all, looked, nil
+	return rep, looked, nil
 }

@@ -114,7 +114,7 @@ type Option func(*config)
 type config struct {
 	lists   []List
 	targets []Target
-	limit   int
+	domains []string
 }
 
 // WithLists replaces DefaultLists.
@@ -127,6 +127,12 @@ func WithSendingIPs(ips ...netip.Addr) Option {
 			c.targets = append(c.targets, Target{Role: RoleSending, IP: ip.Unmap()})
 		}
 	}
+}
+
+// WithDomains adds more domains to look up in the domain lists, beside Check's
+// domain: the registrable domains a message links to, say.
+func WithDomains(domains ...string) Option {
+	return func(c *config) { c.domains = append(c.domains, domains...) }
 }
 
 // WithMXAddresses adds the addresses of one MX host.
@@ -143,7 +149,8 @@ const maxInFlight = 8
 
 // Check looks up the targets in the lists: each address in every IP list (IPv6 only
 // in lists that support it; private and reserved addresses are never listed and not
-// queried), and domain (when not empty) in every domain list. An address given twice
+// queried), and domain (when not empty) and the WithDomains domains in every domain
+// list. An address given twice
 // (a sending IP that is also an MX address) is looked up once per role. The error is
 // set only when nothing could be run (no resolver).
 func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Report, error) {
@@ -156,6 +163,12 @@ func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Rep
 	}
 	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
 	rep := &Report{Domain: domain, Results: []Result{}, Findings: []finding.Finding{}}
+	var domains []string
+	for _, d := range append([]string{domain}, cfg.domains...) {
+		if d = strings.TrimSuffix(strings.ToLower(d), "."); d != "" && !slices.Contains(domains, d) {
+			domains = append(domains, d)
+		}
+	}
 	type job struct {
 		target Target
 		list   List
@@ -167,8 +180,8 @@ func Check(ctx context.Context, r Resolver, domain string, opts ...Option) (*Rep
 		rep.Lists = append(rep.Lists, l.Zone)
 		switch l.Kind {
 		case KindDomain:
-			if domain != "" {
-				jobs = append(jobs, job{Target{Role: RoleDomain, Domain: domain}, l, domain + "." + l.Zone})
+			for _, d := range domains {
+				jobs = append(jobs, job{Target{Role: RoleDomain, Domain: d}, l, d + "." + l.Zone})
 			}
 		case KindIP:
 			for _, t := range cfg.targets {

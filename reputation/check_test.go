@@ -191,3 +191,18 @@ func TestEveryDefaultListIsDocumented(t *testing.T) {
 		assert.True(t, len(l.Listed) > 0 || len(l.Bitmask) > 0, l.ID)
 	}
 }
+
+func TestWithDomainsLooksEachDomainUpOnceInOneReport(t *testing.T) {
+	srv, ctx := start(t)
+	rep, err := reputation.Check(ctx, srv.Resolver(t), "", reputation.WithDomains("listed.example", "Listed.Example.", "quota.example", "clean.example"))
+	require.NoError(t, err)
+	n := 0
+	for _, r := range rep.Results {
+		if r.Target.Domain == "listed.example" {
+			n++
+		}
+	}
+	assert.Equal(t, 2, n, "one lookup per domain list (DBL, SURBL), the duplicate dropped")
+	assert.ElementsMatch(t, []finding.Code{reputation.CodeDomainListed, reputation.CodeDomainListed, reputation.CodeListRefused}, codes(rep.Findings),
+		"listed on both lists; DBL refusing one query is said once")
+}
