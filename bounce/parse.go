@@ -12,7 +12,6 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
-	"regexp"
 	"strings"
 )
 
@@ -432,10 +431,8 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// unrouteableRE is Exim's whole text for an address no router accepted.
-var unrouteableRE = regexp.MustCompile(`(?i)^unrouteable address\b`)
-
-// localUnrouteable corrects Exim's "Unrouteable address" for a recipient in the
+// localUnrouteable corrects Exim's "Unrouteable address" (its whole text for an
+// address no router accepted) for a recipient in the
 // notice writer's own domain. Exim says the same words whenever no router accepts an
 // address (Exim spec, "Routing an address"): for a remote domain that means its DNS
 // gave no way to reach it (hostunknown, as the text rules read it), but the writer
@@ -455,7 +452,7 @@ func localUnrouteable(rep *Report) {
 	for i := range rep.Recipients {
 		rc := &rep.Recipients[i]
 		_, domain, ok := strings.Cut(rc.Address, "@")
-		if !ok || rc.Reason != HostUnknown || !unrouteableRE.MatchString(rc.Diagnostic) {
+		if !ok || rc.Reason != HostUnknown || !strings.HasPrefix(strings.ToLower(rc.Diagnostic), "unrouteable address") {
 			continue
 		}
 		for h := range own {

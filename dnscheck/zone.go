@@ -173,17 +173,26 @@ func (z *Zone) addNegativeSOA(resp *dns.Msg, qtype uint16) {
 			final = strings.ToLower(dns.Fqdn(c.Target))
 		}
 	}
-	for apex := final; ; apex = parentName(apex) {
-		for _, rr := range z.records[apex] {
-			if rr.Header().Rrtype == dns.TypeSOA {
-				resp.Ns = append(resp.Ns, rr)
-				return
-			}
-		}
-		if apex == "." {
-			return
+	apex, ok := z.apexOf(final)
+	if !ok {
+		return
+	}
+	for _, rr := range z.records[apex] {
+		if rr.Header().Rrtype == dns.TypeSOA {
+			resp.Ns = append(resp.Ns, rr)
 		}
 	}
+}
+
+// apexOf returns the apex (the owner of the SOA) of the zone in the file that holds
+// name; ok is false when no zone of the file does.
+func (z *Zone) apexOf(name string) (apex string, ok bool) {
+	for apex = name; !z.hasType(apex, dns.TypeSOA); apex = parentName(apex) {
+		if apex == "." {
+			return "", false
+		}
+	}
+	return apex, true
 }
 
 func (z *Zone) answer(req *dns.Msg) *dns.Msg {
@@ -291,15 +300,13 @@ func (z *Zone) addDNSSEC(resp *dns.Msg, qtype uint16) {
 		return
 	}
 	// A denial: the SOA of the zone that holds final (its parent's, for DS at a cut).
-	apex := final
+	holder := final
 	if qtype == dns.TypeDS {
-		apex = parentName(apex)
+		holder = parentName(holder)
 	}
-	for !z.hasType(apex, dns.TypeSOA) {
-		if apex == "." {
-			return
-		}
-		apex = parentName(apex)
+	apex, ok := z.apexOf(holder)
+	if !ok {
+		return
 	}
 	add := func(owner string, t uint16) {
 		for _, rr := range z.records[owner] {
