@@ -432,13 +432,13 @@ func truncate(s string, n int) string {
 }
 
 // localUnrouteable corrects Exim's "Unrouteable address" (its whole text for an
-// address no router accepted) for a recipient in the
-// notice writer's own domain. Exim says the same words whenever no router accepts an
-// address (Exim spec, "Routing an address"): for a remote domain that means its DNS
-// gave no way to reach it (hostunknown, as the text rules read it), but the writer
-// routes its own domains to local users, so there the words mean the local part is
-// no user or alias of it: userunknown, what Postfix says for the same recipient
-// ("unknown user", 5.1.1). Exim's DSN gives no better status than 5.0.0 for either.
+// address no router accepted) for a recipient in the notice writer's own domain.
+// Exim says the same words whenever no router accepts an address (Exim spec,
+// "Routing an address"): for a remote domain that means its DNS gave no way to reach
+// it (hostunknown, as the text rules read it), but the writer routes its own domains
+// to local users, so there the words mean the local part is no user or alias of it:
+// userunknown, what Postfix says for the same recipient ("unknown user", 5.1.1).
+// Exim's DSN gives no better status than 5.0.0 for either.
 func localUnrouteable(rep *Report) {
 	own := map[string]bool{}
 	if h := strings.ToLower(strings.TrimSuffix(rep.ReportingMTA, ".")); h != "" {
