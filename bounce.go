@@ -423,7 +423,7 @@ func (d *diagnosis) runChecks(auth, content, ptr bool) error {
 		if len(res.Results) > 0 { // none for a private or documentation address
 			c := &Check{ID: "reputation", Domain: d.ip.String(), Findings: res.Findings, Details: res}
 			c.Status = statusOf(c.Findings)
-			c.Summary = fmt.Sprintf("%d lookup(s) of %s in %d blocklists: %d listing(s).", len(res.Results), d.ip, len(res.Lists), len(res.Listed()))
+			c.Summary = fmt.Sprintf("%d lookup(s) of %s in %d blocklists: %d listing(s).", len(res.Results), d.ip, listsAsked(res), len(res.Listed()))
 			d.checks["reputation"] = c
 		}
 	}
@@ -446,7 +446,7 @@ func (d *diagnosis) checkLinkDomains(domains []string) error {
 	}
 	c := &Check{ID: "link-reputation", Domain: strings.Join(looked, ", "), Findings: rep.Findings, Details: rep}
 	c.Status = statusOf(c.Findings)
-	c.Summary = fmt.Sprintf("%d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(rep.Lists), len(rep.Listed()))
+	c.Summary = fmt.Sprintf("%d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), listsAsked(rep), len(rep.Listed()))
 	d.checks[c.ID] = c
 	return nil
 }

@@ -95,6 +95,6 @@ func checkLinkReputation(ctx context.Context, cfg *config, c *Check) error {
 		}
 	}
 	c.Status = statusOf(c.Findings)
-	c.Summary += fmt.Sprintf(" %d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), len(rep.Lists), len(rep.Listed()))
+	c.Summary += fmt.Sprintf(" %d link domain(s) looked up in %d blocklists: %d listing(s).", len(looked), listsAsked(rep), len(rep.Listed()))
 	return nil
 }

@@ -122,3 +122,13 @@ func lookupLinkDomains(ctx context.Context, cfg *config, domains []string) (rep 
 	}
 	return rep, looked, nil
 }
+
+// listsAsked counts the blocklists a report's lookups went to (a domain-only
+// lookup asks the domain lists, not every list configured).
+func listsAsked(rep *reputation.Report) int {
+	zones := map[string]bool{}
+	for _, r := range rep.Results {
+		zones[r.Zone] = true
+	}
+	return len(zones)
+}
